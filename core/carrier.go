@@ -1,0 +1,49 @@
+package sessions
+
+import "net/http"
+
+// Carrier is the only view of HTTP that the core needs: it reads a request
+// header and the request's cookies of one name, and adds a response header
+// and a response cookie. Framework adapters implement it on their own request
+// context, without copying headers.
+//
+// Carrier is frozen: methods will not be added to it.
+type Carrier interface {
+	// Header returns the first value of the named request header, or "".
+	Header(name string) string
+	// Cookies returns the values of every request cookie with the given
+	// name, in the order the client sent them.
+	Cookies(name string) []string
+	// AddHeader adds a value to the named response header.
+	AddHeader(name, value string)
+	// SetCookie adds a Set-Cookie header to the response.
+	SetCookie(c *http.Cookie)
+}
+
+// httpCarrier is the net/http Carrier.
+type httpCarrier struct {
+	r *http.Request
+	w http.ResponseWriter
+}
+
+var _ Carrier = httpCarrier{}
+
+// HTTPCarrier returns the Carrier for a net/http request and its response
+// writer, for apps that call Store.Load and Store.Save without Middleware.
+func HTTPCarrier(w http.ResponseWriter, r *http.Request) Carrier {
+	return httpCarrier{r: r, w: w}
+}
+
+func (c httpCarrier) Header(name string) string { return c.r.Header.Get(name) }
+
+func (c httpCarrier) Cookies(name string) []string {
+	var vals []string
+	for _, ck := range c.r.CookiesNamed(name) {
+		vals = append(vals, ck.Value)
+	}
+	return vals
+}
+
+func (c httpCarrier) AddHeader(name, value string) { c.w.Header().Add(name, value) }
+
+func (c httpCarrier) SetCookie(ck *http.Cookie) { http.SetCookie(c.w, ck) }

@@ -1,0 +1,241 @@
+package sessions
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// MinSecretLen is the shortest secret accepted for cookie sealing and for
+// HS256 token signing, in bytes.
+const MinSecretLen = 32
+
+// DefaultCookieName is the cookie name used when CookieOptions.Name is empty.
+const DefaultCookieName = "session"
+
+// CookieOptions configures the cookie transport. The zero value of every
+// field but Secrets means the documented, safe default.
+type CookieOptions struct {
+	// Secrets seal and open the cookie. The first seals; every one opens,
+	// so a new secret can be put first while old cookies still work (they
+	// are re-sealed with the first secret on their next use). Each must be
+	// at least 32 bytes of high-entropy key material. Required.
+	Secrets [][]byte
+
+	// Name is the cookie name. Default "session". A name starting with
+	// "__Host-" requires Path "/" (or empty), no Domain and Secure.
+	Name string
+
+	// Path of the cookie. Default "/".
+	Path string
+
+	// Domain of the cookie. Default none (host-only cookie).
+	Domain string
+
+	// DisableSecure omits the Secure attribute. Only for plain-http
+	// development; the default sends the cookie over https only.
+	DisableSecure bool
+
+	// DisableHTTPOnly omits the HttpOnly attribute, exposing the cookie to
+	// scripts. The default keeps it from them.
+	DisableHTTPOnly bool
+
+	// SameSite of the cookie. Default (zero, or http.SameSiteDefaultMode)
+	// is Lax. http.SameSiteNoneMode requires Secure.
+	SameSite http.SameSite
+
+	// Partitioned sets the Partitioned attribute (CHIPS). Requires Secure.
+	Partitioned bool
+
+	// BrowserSession makes a browser-session cookie (no Max-Age). The
+	// default is a persistent cookie whose Max-Age is the time left until
+	// the session's absolute deadline; the store enforces the idle timeout.
+	BrowserSession bool
+}
+
+// Sealed cookie layout: base64url(version | nonce | AES-256-GCM(id | issued)),
+// the additional data binding the cookie name.
+const (
+	cookieVersion  = 1
+	cookieRawLen   = 1 + 12 + idLen + 8 + 16
+	cookieValueLen = (cookieRawLen*8 + 5) / 6
+	cookieSkew     = time.Minute
+)
+
+// cookieTransport carries the session id in a sealed cookie.
+type cookieTransport struct {
+	opts     CookieOptions
+	aeads    []cipher.AEAD
+	aad      []byte
+	lifetime time.Duration
+}
+
+func newCookieTransport(o CookieOptions, lifetime time.Duration) (*cookieTransport, error) {
+	if len(o.Secrets) == 0 {
+		return nil, fmt.Errorf("%w: CookieOptions.Secrets is empty", ErrInvalidOptions)
+	}
+	if o.Name == "" {
+		o.Name = DefaultCookieName
+	}
+	if o.Path == "" {
+		o.Path = "/"
+	}
+	if o.SameSite == 0 || o.SameSite == http.SameSiteDefaultMode {
+		o.SameSite = http.SameSiteLaxMode
+	}
+	secure := !o.DisableSecure
+	switch {
+	case !validCookieName(o.Name):
+		return nil, fmt.Errorf("%w: CookieOptions.Name is not a valid cookie name", ErrInvalidOptions)
+	case o.SameSite == http.SameSiteNoneMode && !secure:
+		return nil, fmt.Errorf("%w: SameSite=None requires Secure", ErrInvalidOptions)
+	case o.Partitioned && !secure:
+		return nil, fmt.Errorf("%w: Partitioned requires Secure", ErrInvalidOptions)
+	case strings.HasPrefix(o.Name, "__Host-") && (!secure || o.Domain != "" || o.Path != "/"):
+		return nil, fmt.Errorf("%w: a __Host- cookie requires Secure, Path / and no Domain", ErrInvalidOptions)
+	case strings.HasPrefix(o.Name, "__Secure-") && !secure:
+		return nil, fmt.Errorf("%w: a __Secure- cookie requires Secure", ErrInvalidOptions)
+	}
+	t := &cookieTransport{opts: o, lifetime: lifetime}
+	for i, secret := range o.Secrets {
+		if len(secret) < MinSecretLen {
+			return nil, fmt.Errorf("%w: cookie secret %d is shorter than %d bytes", ErrInvalidOptions, i, MinSecretLen)
+		}
+		key, err := hkdf.Key(sha256.New, secret, nil, "gosessions cookie v1 aes-256-gcm", 32)
+		if err != nil {
+			return nil, fmt.Errorf("%w: cookie key derivation: %w", ErrInvalidOptions, err)
+		}
+		block, err := aes.NewCipher(key)
+		if err != nil {
+			return nil, fmt.Errorf("%w: cookie cipher: %w", ErrInvalidOptions, err)
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, fmt.Errorf("%w: cookie cipher: %w", ErrInvalidOptions, err)
+		}
+		t.aeads = append(t.aeads, aead)
+	}
+	t.aad = append([]byte("gosessions cookie v1\x00"), o.Name...)
+	return t, nil
+}
+
+func validCookieName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// seal returns the cookie value for id, issued at now.
+func (t *cookieTransport) seal(id sessionID, now time.Time) string {
+	var raw [cookieRawLen]byte
+	raw[0] = cookieVersion
+	nonce := raw[1:13]
+	rand.Read(nonce)
+	var plain [idLen + 8]byte
+	copy(plain[:], id[:])
+	binary.BigEndian.PutUint64(plain[idLen:], uint64(now.Unix()))
+	t.aeads[0].Seal(raw[13:13], nonce, plain[:], t.aad)
+	return base64.RawURLEncoding.EncodeToString(raw[:])
+}
+
+// open authenticates and decrypts a cookie value. It reports the id, when
+// it was issued, and whether a key other than the first opened it. Any
+// malformed, tampered, foreign or stale value is refused.
+func (t *cookieTransport) open(value string, now time.Time) (id sessionID, issued time.Time, old, ok bool) {
+	if len(value) != cookieValueLen {
+		return id, issued, false, false
+	}
+	var raw [cookieRawLen]byte
+	n, err := base64.RawURLEncoding.Strict().Decode(raw[:], []byte(value))
+	if err != nil || n != cookieRawLen || raw[0] != cookieVersion {
+		return id, issued, false, false
+	}
+	var plain [idLen + 8]byte
+	for i, aead := range t.aeads {
+		if _, err := aead.Open(plain[:0], raw[1:13], raw[13:], t.aad); err != nil {
+			continue
+		}
+		copy(id[:], plain[:idLen])
+		issued = time.Unix(int64(binary.BigEndian.Uint64(plain[idLen:])), 0)
+		if issued.After(now.Add(cookieSkew)) || now.Sub(issued) > t.lifetime+cookieSkew {
+			return id, issued, false, false
+		}
+		return id, issued, i > 0, true
+	}
+	return id, issued, false, false
+}
+
+// read picks the session id from the request's cookies of our name. Of
+// several that authenticate, the most recently issued wins; browsers send
+// same-name cookies in no reliable order.
+func (t *cookieTransport) read(c Carrier, now time.Time) (sessionID, bool, bool) {
+	var (
+		best       sessionID
+		bestIssued time.Time
+		rewrite    bool
+		found      bool
+	)
+	for _, v := range c.Cookies(t.opts.Name) {
+		id, issued, old, ok := t.open(v, now)
+		if ok && (!found || issued.After(bestIssued)) {
+			best, bestIssued, rewrite, found = id, issued, old, true
+		}
+	}
+	return best, rewrite, found
+}
+
+// write sets the cookie for s.
+func (t *cookieTransport) write(c Carrier, id sessionID, deadline, now time.Time) {
+	ck := t.cookie(t.seal(id, now))
+	if !t.opts.BrowserSession {
+		ck.MaxAge = int((deadline.Sub(now) + time.Second - 1) / time.Second)
+		if ck.MaxAge <= 0 {
+			ck.MaxAge = -1
+		}
+	}
+	c.SetCookie(ck)
+	noStore(c, "Cookie")
+}
+
+// clear tells the browser to drop the cookie.
+func (t *cookieTransport) clear(c Carrier) {
+	ck := t.cookie("")
+	ck.MaxAge = -1 // Max-Age=0 on the wire
+	c.SetCookie(ck)
+	noStore(c, "Cookie")
+}
+
+func (t *cookieTransport) cookie(value string) *http.Cookie {
+	return &http.Cookie{
+		Name:        t.opts.Name,
+		Value:       value,
+		Path:        t.opts.Path,
+		Domain:      t.opts.Domain,
+		Secure:      !t.opts.DisableSecure,
+		HttpOnly:    !t.opts.DisableHTTPOnly,
+		SameSite:    t.opts.SameSite,
+		Partitioned: t.opts.Partitioned,
+	}
+}
+
+// noStore marks a response that carries a session token as private to this
+// client and not storable by caches.
+func noStore(c Carrier, vary string) {
+	c.AddHeader("Vary", vary)
+	c.AddHeader("Cache-Control", "no-store")
+}

@@ -1,0 +1,38 @@
+package sessions
+
+import "errors"
+
+// Sentinel errors. Errors returned by this package wrap one of these with %w
+// and add context; match them with errors.Is. No error text ever contains a
+// session id, a token, a cookie, a key or a stored value.
+var (
+	// ErrUnavailable reports that the session store could not be reached or
+	// did not answer in time. HTTP apps should answer 503.
+	ErrUnavailable = errors.New("sessions: store unavailable")
+
+	// ErrTooLarge reports that a save would make the stored session larger
+	// than StoreOptions.MaxSize.
+	ErrTooLarge = errors.New("sessions: session too large")
+
+	// ErrNotInteger reports that Incr was called on a key whose value is not
+	// an integer.
+	ErrNotInteger = errors.New("sessions: value is not an integer")
+
+	// ErrDecode reports that a stored value could not be decoded into the
+	// requested type.
+	ErrDecode = errors.New("sessions: cannot decode value")
+
+	// ErrEncode reports that a value could not be encoded by the codec.
+	ErrEncode = errors.New("sessions: cannot encode value")
+
+	// ErrNoSession reports that no session is attached to the request
+	// (the middleware is missing) or that a nil *Session was used.
+	ErrNoSession = errors.New("sessions: no session in context")
+
+	// ErrIncompatibleRecord reports a stored record written in a format
+	// this version does not read (a newer library version wrote it).
+	ErrIncompatibleRecord = errors.New("sessions: incompatible stored record")
+
+	// ErrInvalidOptions reports a configuration refused by a constructor.
+	ErrInvalidOptions = errors.New("sessions: invalid options")
+)

@@ -1,0 +1,122 @@
+package sessions
+
+import (
+	"context"
+	"errors"
+	"net/http"
+)
+
+// contextKey is the type of the request-context key of the session.
+type contextKey struct{ name string }
+
+var sessionKey = &contextKey{"session"}
+
+// MiddlewareOptions configures Middleware. The zero value is the default.
+type MiddlewareOptions struct {
+	// ErrorHandler answers a request whose session could not be loaded or
+	// saved. The default, DefaultErrorHandler, answers 503 for a store
+	// failure and 500 otherwise.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+}
+
+// DefaultErrorHandler answers 503 when err wraps ErrUnavailable and 500
+// otherwise, with a short JSON body that names no secret.
+func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	if errors.Is(err, ErrUnavailable) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`{"error":"session store unavailable"}` + "\n"))
+		return
+	}
+	w.WriteHeader(http.StatusInternalServerError)
+	w.Write([]byte(`{"error":"session error"}` + "\n"))
+}
+
+// Middleware returns net/http middleware that attaches the request's
+// session (see FromContext) and saves it before the first byte of the
+// response: the response writer is wrapped so that the first WriteHeader,
+// Write or Flush commits the session, or, should the commit fail, answers
+// through the error handler instead of the handler's response. The wrapper
+// has Unwrap, so http.ResponseController reaches the underlying writer.
+func Middleware(st *Store, opts MiddlewareOptions) func(http.Handler) http.Handler {
+	onError := opts.ErrorHandler
+	if onError == nil {
+		onError = DefaultErrorHandler
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c := httpCarrier{r: r, w: w}
+			s := st.Load(r.Context(), c)
+			r = r.WithContext(NewContext(r.Context(), s))
+			sw := &sessionWriter{ResponseWriter: w, commit: func() bool {
+				if err := st.Save(r.Context(), c, s); err != nil {
+					onError(w, r, err)
+					return false
+				}
+				return true
+			}}
+			next.ServeHTTP(sw, r)
+			sw.flushSession()
+		})
+	}
+}
+
+// NewContext returns a copy of ctx that carries s.
+func NewContext(ctx context.Context, s *Session) context.Context {
+	return context.WithValue(ctx, sessionKey, s)
+}
+
+// FromContext returns the session that Middleware (or an adapter) attached
+// to ctx, or nil. The methods of a nil *Session return ErrNoSession.
+func FromContext(ctx context.Context) *Session {
+	s, _ := ctx.Value(sessionKey).(*Session)
+	return s
+}
+
+// sessionWriter commits the session before the response's first byte.
+type sessionWriter struct {
+	http.ResponseWriter
+	commit    func() bool
+	committed bool
+	failed    bool // the commit failed: the error handler answered
+}
+
+// flushSession commits once; it reports whether the handler may write.
+func (w *sessionWriter) flushSession() bool {
+	if !w.committed {
+		w.committed = true
+		w.failed = !w.commit()
+	}
+	return !w.failed
+}
+
+func (w *sessionWriter) WriteHeader(code int) {
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		// Informational responses (103 Early Hints) go out before the
+		// session is settled.
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	if w.flushSession() {
+		w.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (w *sessionWriter) Write(b []byte) (int, error) {
+	if !w.flushSession() {
+		return len(b), nil // the error handler answered; drop the body
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush commits the session and flushes the underlying writer if it can.
+func (w *sessionWriter) Flush() {
+	if w.flushSession() {
+		http.NewResponseController(w.ResponseWriter).Flush()
+	}
+}
+
+// Unwrap returns the underlying writer, for http.ResponseController.
+func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,318 @@
+package sessions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Stored record layout (version 1): one hash per session, so every step on a
+// session touches one key and one hash slot.
+//
+//	_v  record format version ("1")
+//	_c  created at, Unix ms
+//	_s  last seen, Unix ms
+//	_a  absolute deadline, Unix ms
+//	_r  revision, incremented by every save (for optimistic concurrency)
+//	_z  size of the data fields in bytes (names plus values)
+//	d:K the encoded value of session key K
+//	f   pending flash messages, a JSON array of strings
+//
+// The key's TTL is min(IdleTimeout, deadline-now), set by every write.
+const (
+	recordVersion = "1"
+	fieldVersion  = "_v"
+	fieldCreated  = "_c"
+	fieldSeen     = "_s"
+	fieldDeadline = "_a"
+	fieldRev      = "_r"
+	dataPrefix    = "d:"
+	fieldFlashes  = "f"
+)
+
+// loadScript reads a session and refreshes its idle TTL (ARGV[3] "r"), or
+// reads and deletes it (ARGV[3] "t", for Renew), in one step. A session past
+// its absolute deadline is deleted and reads as missing.
+var loadScript = redis.NewScript(`
+local k = KEYS[1]
+local now, idle = tonumber(ARGV[1]), tonumber(ARGV[2])
+local all = redis.call('HGETALL', k)
+if #all == 0 then return false end
+local abs
+for i = 1, #all, 2 do
+  if all[i] == '_a' then abs = tonumber(all[i+1]) end
+end
+if not abs or abs <= now then
+  redis.call('DEL', k)
+  return false
+end
+if ARGV[3] == 't' then
+  redis.call('DEL', k)
+else
+  redis.call('HSET', k, '_s', ARGV[1])
+  redis.call('PEXPIRE', k, math.min(idle, abs - now))
+end
+return all
+`)
+
+// writeScript applies a batch of changes in one step.
+//
+//	ARGV[1] "c" creates the key and fails if it exists; "u" updates it and
+//	        fails if it is missing, so a save never resurrects a session
+//	ARGV[2] now (ms), ARGV[3] idle timeout (ms), ARGV[4] max data size
+//	ARGV[5] absolute deadline (ms) and ARGV[6] created (ms), for "c"
+//	ARGV[7...] ops: optional leading "x" (clear data), then
+//	        "s" field value | "d" field | "i" field delta
+//
+// It returns {"ok", deadline, revision, incr results...} or {status}.
+// Sizes are checked before anything is written.
+var writeScript = redis.NewScript(`
+local k = KEYS[1]
+local mode, now, idle, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local abs, z
+if mode == 'c' then
+  if redis.call('EXISTS', k) == 1 then return {'exists'} end
+  abs = ARGV[5]
+  z = 0
+else
+  local m = redis.call('HMGET', k, '_v', '_a', '_z')
+  if not m[2] then return {'gone'} end
+  if m[1] ~= '1' then return {'version'} end
+  abs = m[2]
+  if tonumber(abs) <= now then
+    redis.call('DEL', k)
+    return {'gone'}
+  end
+  z = tonumber(m[3]) or 0
+end
+local i = 7
+local cleared = (mode == 'c')
+if ARGV[i] == 'x' then
+  cleared = true
+  z = 0
+  i = i + 1
+end
+local first = i
+local known = {}
+local function get(f)
+  local v = known[f]
+  if v == nil then
+    if cleared then v = false else v = redis.call('HGET', k, f) end
+    known[f] = v
+  end
+  return v
+end
+while i <= #ARGV do
+  local op, f = ARGV[i], ARGV[i+1]
+  local old = get(f)
+  if old then z = z - #f - #old end
+  if op == 's' then
+    known[f] = ARGV[i+2]
+    z = z + #f + #ARGV[i+2]
+    i = i + 3
+  elseif op == 'd' then
+    known[f] = false
+    i = i + 2
+  else
+    local cur = old or '0'
+    if not string.match(cur, '^%-?%d+$') or #cur > 19 then return {'notint'} end
+    known[f] = '0'
+    z = z + #f + 20
+    i = i + 3
+  end
+end
+if z > max then return {'toolarge'} end
+if cleared and mode ~= 'c' then
+  for _, f in ipairs(redis.call('HKEYS', k)) do
+    if string.sub(f, 1, 1) ~= '_' then redis.call('HDEL', k, f) end
+  end
+end
+local out = {'ok', abs, 0}
+i = first
+while i <= #ARGV do
+  local op, f = ARGV[i], ARGV[i+1]
+  if op == 's' then
+    redis.call('HSET', k, f, ARGV[i+2])
+    i = i + 3
+  elseif op == 'd' then
+    redis.call('HDEL', k, f)
+    i = i + 2
+  else
+    local ok, n = pcall(redis.call, 'HINCRBY', k, f, ARGV[i+2])
+    if not ok then return {'notint'} end
+    out[#out+1] = n
+    i = i + 3
+  end
+end
+if mode == 'c' then
+  redis.call('HSET', k, '_v', '1', '_c', ARGV[6], '_a', abs)
+end
+redis.call('HSET', k, '_s', ARGV[2], '_z', z)
+out[3] = redis.call('HINCRBY', k, '_r', 1)
+redis.call('PEXPIRE', k, math.min(idle, tonumber(abs) - now))
+return out
+`)
+
+// writeMode selects create or update for writeScript.
+type writeMode byte
+
+const (
+	modeCreate writeMode = 'c'
+	modeUpdate writeMode = 'u'
+)
+
+// errGone and errExists are internal outcomes of writeScript.
+var (
+	errGone   = errors.New("sessions: gone")
+	errExists = errors.New("sessions: exists")
+)
+
+// record is a session as read from the store.
+type record struct {
+	created, seen, deadline time.Time
+	values                  map[string][]byte // by field name: "d:K" and "f"
+}
+
+// unavailable wraps a client error as ErrUnavailable with context. Client
+// errors carry no session data: keys are hashes and values travel as
+// arguments, which go-redis does not echo.
+func unavailable(op string, err error) error {
+	return fmt.Errorf("sessions: %s: %w: %w", op, ErrUnavailable, err)
+}
+
+// load reads (take=false, refreshing the idle TTL) or reads and deletes
+// (take=true) the record at key. A missing or expired record returns nil.
+func (st *Store) load(ctx context.Context, key string, now time.Time, take bool) (*record, error) {
+	ctx, cancel := context.WithTimeout(ctx, st.opts.Timeout)
+	defer cancel()
+	mode := "r"
+	if take {
+		mode = "t"
+	}
+	res, err := loadScript.Run(ctx, st.client, []string{key},
+		now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), mode).Slice()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, unavailable("load", err)
+	}
+	rec := &record{values: make(map[string][]byte, len(res)/2)}
+	version := ""
+	for i := 0; i+1 < len(res); i += 2 {
+		f, _ := res[i].(string)
+		v, _ := res[i+1].(string)
+		switch {
+		case !strings.HasPrefix(f, "_"):
+			rec.values[f] = []byte(v)
+		case f == fieldVersion:
+			version = v
+		case f == fieldCreated:
+			rec.created = msTime(v)
+		case f == fieldSeen:
+			rec.seen = msTime(v)
+		case f == fieldDeadline:
+			rec.deadline = msTime(v)
+		}
+	}
+	if version != recordVersion {
+		return nil, fmt.Errorf("sessions: load: %w", ErrIncompatibleRecord)
+	}
+	return rec, nil
+}
+
+// writeResult is the outcome of a successful write.
+type writeResult struct {
+	deadline time.Time
+	rev      int64
+	incrs    []int64
+}
+
+// write applies ops to the record at key. For modeCreate, deadline and
+// created describe the new record.
+func (st *Store) write(ctx context.Context, key string, mode writeMode, now, deadline, created time.Time, ops []any) (writeResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, st.opts.Timeout)
+	defer cancel()
+	args := make([]any, 0, 6+len(ops))
+	args = append(args, string(mode), now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), st.opts.MaxSize)
+	if mode == modeCreate {
+		args = append(args, deadline.UnixMilli(), created.UnixMilli())
+	} else {
+		args = append(args, "", "")
+	}
+	args = append(args, ops...)
+	res, err := writeScript.Run(ctx, st.client, []string{key}, args...).Slice()
+	if err != nil {
+		return writeResult{}, unavailable("save", err)
+	}
+	status, _ := res[0].(string)
+	switch status {
+	case "ok":
+	case "gone":
+		return writeResult{}, errGone
+	case "exists":
+		return writeResult{}, errExists
+	case "toolarge":
+		return writeResult{}, fmt.Errorf("sessions: save: %w (limit %d bytes)", ErrTooLarge, st.opts.MaxSize)
+	case "notint":
+		return writeResult{}, fmt.Errorf("sessions: incr: %w", ErrNotInteger)
+	case "version":
+		return writeResult{}, fmt.Errorf("sessions: save: %w", ErrIncompatibleRecord)
+	default:
+		return writeResult{}, unavailable("save", fmt.Errorf("unexpected script reply"))
+	}
+	out := writeResult{}
+	if len(res) >= 3 {
+		dl, _ := res[1].(string)
+		out.deadline = msTime(dl)
+		out.rev, _ = res[2].(int64)
+		for _, v := range res[3:] {
+			n, _ := v.(int64)
+			out.incrs = append(out.incrs, n)
+		}
+	}
+	return out, nil
+}
+
+// remove deletes the record at key.
+func (st *Store) remove(ctx context.Context, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, st.opts.Timeout)
+	defer cancel()
+	if err := st.client.Del(ctx, key).Err(); err != nil {
+		return unavailable("destroy", err)
+	}
+	return nil
+}
+
+func msTime(s string) time.Time {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(n)
+}
+
+// NewClient returns a go-redis client for a redis://, rediss://, redict://
+// or redicts:// URL (the redict schemes are read as their redis
+// equivalents). The client honours context deadlines on the socket, so
+// StoreOptions.Timeout bounds every operation.
+func NewClient(rawURL string) (redis.UniversalClient, error) {
+	switch {
+	case strings.HasPrefix(rawURL, "redict://"):
+		rawURL = "redis://" + strings.TrimPrefix(rawURL, "redict://")
+	case strings.HasPrefix(rawURL, "redicts://"):
+		rawURL = "rediss://" + strings.TrimPrefix(rawURL, "redicts://")
+	}
+	opt, err := redis.ParseURL(rawURL)
+	if err != nil {
+		// The URL may hold a password: do not echo it.
+		return nil, fmt.Errorf("%w: cannot parse the store URL", ErrInvalidOptions)
+	}
+	opt.ContextTimeoutEnabled = true
+	return redis.NewClient(opt), nil
+}

@@ -1,0 +1,493 @@
+package sessions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// state is where a Session stands with respect to the store.
+type state uint8
+
+const (
+	stateUnread  state = iota // the token has not been read yet
+	stateFresh                // no session in the store: created on first save
+	stateToken                // the token names an id not yet checked in the store
+	stateLive                 // the id was found in, or written to, the store
+	statePending              // renewed: a new id whose record is written on save
+)
+
+// change is a pending write of one field: a value, or a deletion.
+type change struct {
+	val []byte
+	del bool
+}
+
+// Session is one client's session during one request. Values are read from
+// the store on first use and written back by Store.Save; only the keys that
+// changed are written. A Session is safe for concurrent use by the
+// goroutines of its request; it must not outlive the request.
+type Session struct {
+	st  *Store
+	ctx context.Context
+	c   Carrier
+	mu  sync.Mutex
+
+	state      state
+	id         sessionID
+	isNew      bool
+	rewrite    bool // the transport asked for a reissue of the token
+	issue      bool // the client needs a token for a new id
+	clearToken bool // the client holds a token that is now dead
+	loaded     bool // values is a full view of the session
+	values     map[string][]byte
+	dirty      map[string]change
+	cleared    bool
+	created    time.Time
+	seen       time.Time
+	deadline   time.Time
+	err        error // sticky store failure
+}
+
+// resolve reads the token on first use.
+func (s *Session) resolve() {
+	if s.state != stateUnread {
+		return
+	}
+	id, rewrite, ok := s.st.tr.read(s.c, s.st.now())
+	if !ok {
+		s.fresh()
+		return
+	}
+	s.state, s.id, s.rewrite = stateToken, id, rewrite
+}
+
+// fresh turns s into a new, empty session that is created on save.
+func (s *Session) fresh() {
+	s.state, s.isNew, s.loaded = stateFresh, true, true
+	s.values = nil
+	s.created, s.seen, s.deadline = time.Time{}, time.Time{}, time.Time{}
+}
+
+// ensure loads the session from the store when its view is not complete.
+func (s *Session) ensure() error {
+	if s.err != nil {
+		return s.err
+	}
+	s.resolve()
+	if s.state != stateToken && (s.state != stateLive || s.loaded) {
+		return nil
+	}
+	rec, err := s.st.load(s.ctx, s.key(), s.st.now(), false)
+	if err != nil {
+		s.err = err
+		return err
+	}
+	if rec == nil {
+		s.fresh()
+		s.applyPending(nil)
+		return nil
+	}
+	s.state, s.loaded = stateLive, true
+	s.created, s.seen, s.deadline = rec.created, rec.seen, rec.deadline
+	s.applyPending(rec.values)
+	return nil
+}
+
+// applyPending sets values to base with the pending changes applied.
+func (s *Session) applyPending(base map[string][]byte) {
+	if s.cleared || base == nil {
+		base = make(map[string][]byte, len(s.dirty))
+	}
+	for f, ch := range s.dirty {
+		if ch.del {
+			delete(base, f)
+		} else {
+			base[f] = ch.val
+		}
+	}
+	s.values = base
+}
+
+func (s *Session) key() string { return storeKey(s.st.opts.KeyPrefix, s.id) }
+
+func (s *Session) setField(f string, val []byte, del bool) {
+	if s.dirty == nil {
+		s.dirty = make(map[string]change)
+	}
+	s.dirty[f] = change{val: val, del: del}
+	if s.loaded {
+		if del {
+			delete(s.values, f)
+		} else {
+			if s.values == nil {
+				s.values = make(map[string][]byte)
+			}
+			s.values[f] = val
+		}
+	}
+}
+
+func (s *Session) hasChanges() bool {
+	return len(s.dirty) > 0 || s.cleared || s.state == statePending
+}
+
+// flush writes the pending changes, plus extra ops, in one round trip,
+// creating the record when the session is not in the store yet.
+func (s *Session) flush(ctx context.Context, now time.Time, extra []any) (writeResult, error) {
+	s.resolve()
+	if s.state == stateToken || s.state == stateLive {
+		ops := make([]any, 0, 3*len(s.dirty)+len(extra)+1)
+		if s.cleared {
+			ops = append(ops, "x")
+		}
+		for f, ch := range s.dirty {
+			if ch.del {
+				ops = append(ops, "d", f)
+			} else {
+				ops = append(ops, "s", f, ch.val)
+			}
+		}
+		ops = append(ops, extra...)
+		res, err := s.st.write(ctx, s.key(), modeUpdate, now, time.Time{}, time.Time{}, ops)
+		switch {
+		case err == nil:
+			s.written(res)
+			return res, nil
+		case err != errGone:
+			return res, err
+		}
+		// The session ended meanwhile (expired, or destroyed by another
+		// request): start a new one holding only this request's changes.
+		s.fresh()
+		s.clearToken = true
+		s.applyPending(nil)
+	}
+	if s.state == stateFresh {
+		s.created, s.deadline = now, now.Add(s.st.opts.AbsoluteTimeout)
+	}
+	s.applyPending(s.values)
+	ops := make([]any, 0, 3*len(s.values)+len(extra))
+	for f, v := range s.values {
+		ops = append(ops, "s", f, v)
+	}
+	ops = append(ops, extra...)
+	for range 3 {
+		s.id = newID()
+		res, err := s.st.write(ctx, s.key(), modeCreate, now, s.deadline, s.created, ops)
+		if err == errExists {
+			continue
+		}
+		if err != nil {
+			return res, err
+		}
+		s.issue = true
+		s.loaded = true
+		s.written(res)
+		return res, nil
+	}
+	return writeResult{}, unavailable("create", errExists)
+}
+
+// written records a successful write.
+func (s *Session) written(res writeResult) {
+	s.state = stateLive
+	s.deadline = res.deadline
+	s.dirty, s.cleared = nil, false
+}
+
+// Get returns the value stored under key, decoded into a T. It reports
+// false when the key is absent; absence is not an error. It fails with an
+// error wrapping ErrDecode when the stored value does not decode into a T,
+// and with one wrapping ErrUnavailable when the session cannot be loaded.
+func Get[T any](s *Session, key string) (T, bool, error) {
+	var v T
+	b, ok, err := s.raw(dataPrefix + key)
+	if err != nil || !ok {
+		return v, false, err
+	}
+	if err := s.st.opts.Codec.Unmarshal(b, &v); err != nil {
+		return v, true, fmt.Errorf("sessions: get %q into %T: %w", key, v, ErrDecode)
+	}
+	return v, true, nil
+}
+
+// Pop is Get followed by Delete: it returns the value and removes it.
+func Pop[T any](s *Session, key string) (T, bool, error) {
+	v, ok, err := Get[T](s, key)
+	if ok {
+		s.Delete(key)
+	}
+	return v, ok, err
+}
+
+func (s *Session) raw(f string) ([]byte, bool, error) {
+	if s == nil {
+		return nil, false, ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ensure(); err != nil {
+		return nil, false, err
+	}
+	b, ok := s.values[f]
+	return b, ok, nil
+}
+
+// Set stores v, encoded by the store's codec, under key. The write happens
+// at Save. It fails with ErrEncode when v does not encode and with
+// ErrTooLarge when the encoded value alone passes StoreOptions.MaxSize.
+func (s *Session) Set(key string, v any) error {
+	if s == nil {
+		return ErrNoSession
+	}
+	b, err := s.st.opts.Codec.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("sessions: set %q from %T: %w", key, v, ErrEncode)
+	}
+	if len(dataPrefix)+len(key)+len(b) > s.st.opts.MaxSize {
+		return fmt.Errorf("sessions: set %q: %w (limit %d bytes)", key, ErrTooLarge, s.st.opts.MaxSize)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.setField(dataPrefix+key, b, false)
+	return nil
+}
+
+// Delete removes key from the session at Save.
+func (s *Session) Delete(key string) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.setField(dataPrefix+key, nil, true)
+}
+
+// Clear removes every key and flash message from the session at Save. The
+// session itself, its id and its deadlines stay.
+func (s *Session) Clear() {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cleared, s.dirty, s.values, s.loaded = true, nil, nil, true
+}
+
+// Keys returns the session's keys in sorted order.
+func (s *Session) Keys() ([]string, error) {
+	if s == nil {
+		return nil, ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ensure(); err != nil {
+		return nil, err
+	}
+	var keys []string
+	for f := range maps.Keys(s.values) {
+		if k, ok := strings.CutPrefix(f, dataPrefix); ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys, nil
+}
+
+// Incr adds delta to the integer stored under key (absent counts as 0) and
+// returns the result. It runs inside Redict at once, together with any
+// pending changes, so concurrent increments are never lost; on a session
+// not loaded yet it costs one round trip in all. It fails with an error
+// wrapping ErrNotInteger when the stored value is not an integer.
+func (s *Session) Incr(key string, delta int64) (int64, error) {
+	if s == nil {
+		return 0, ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return 0, s.err
+	}
+	f := dataPrefix + key
+	res, err := s.flush(s.ctx, s.st.now(), []any{"i", f, delta})
+	if err != nil {
+		if errors.Is(err, ErrUnavailable) {
+			s.err = err
+		}
+		return 0, err
+	}
+	n := res.incrs[len(res.incrs)-1]
+	if s.loaded {
+		s.values[f] = strconv.AppendInt(nil, n, 10)
+	}
+	return n, nil
+}
+
+// AddFlash queues a one-time message, read (and consumed) by Flashes on a
+// later request.
+func (s *Session) AddFlash(msg string) error {
+	if s == nil {
+		return ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	msgs, err := s.flashes()
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(append(msgs, msg))
+	s.setField(fieldFlashes, b, false)
+	return nil
+}
+
+// Flashes returns the queued flash messages and removes them at Save.
+func (s *Session) Flashes() ([]string, error) {
+	if s == nil {
+		return nil, ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	msgs, err := s.flashes()
+	if err == nil && len(msgs) > 0 {
+		s.setField(fieldFlashes, nil, true)
+	}
+	return msgs, err
+}
+
+func (s *Session) flashes() ([]string, error) {
+	if err := s.ensure(); err != nil {
+		return nil, err
+	}
+	b, ok := s.values[fieldFlashes]
+	if !ok {
+		return nil, nil
+	}
+	var msgs []string
+	if err := json.Unmarshal(b, &msgs); err != nil {
+		return nil, fmt.Errorf("sessions: flashes: %w", ErrDecode)
+	}
+	return msgs, nil
+}
+
+// Renew gives the session a new id and kills the old one, keeping the data
+// and the absolute deadline. Call it on login and on any change of
+// privilege, to defeat session fixation. The old record is read and deleted
+// in one step now; the new one is written, and the client given its new
+// token, at Save.
+func (s *Session) Renew() error {
+	if s == nil {
+		return ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return s.err
+	}
+	s.resolve()
+	if s.state != stateToken && s.state != stateLive {
+		// Not in the store: the new id is drawn when the session is
+		// first written.
+		return nil
+	}
+	rec, err := s.st.load(s.ctx, s.key(), s.st.now(), true)
+	if err != nil {
+		s.err = err
+		return err
+	}
+	s.clearToken = true
+	if rec == nil {
+		// It ended meanwhile: what this request set starts a new one.
+		s.fresh()
+		s.applyPending(nil)
+		return nil
+	}
+	s.applyPending(rec.values)
+	s.created, s.seen, s.deadline = rec.created, rec.seen, rec.deadline
+	s.state, s.loaded, s.issue = statePending, true, false
+	s.dirty, s.cleared = nil, false
+	return nil
+}
+
+// Destroy deletes the session from the store at once and, at Save, tells
+// the client to drop its token. The Session stays usable as a new, empty
+// session: a later Set starts a new one (for example to carry a "logged
+// out" flash message).
+func (s *Session) Destroy() error {
+	if s == nil {
+		return ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.resolve()
+	if s.state == stateToken || s.state == stateLive {
+		if err := s.st.remove(s.ctx, s.key()); err != nil {
+			s.err = err
+			return err
+		}
+		s.clearToken = true
+	}
+	s.fresh()
+	s.dirty, s.cleared, s.issue, s.rewrite = nil, false, false, false
+	return nil
+}
+
+// IsNew reports whether the session was not in the store when the request
+// began (or was destroyed during it). It loads the session when needed;
+// should the store fail, it reports false and the failure is returned by
+// Err and by Store.Save.
+func (s *Session) IsNew() bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ensure() == nil && s.isNew
+}
+
+// CreatedAt returns when the session was created (the zero time for a
+// session not saved yet, or when the store failed).
+func (s *Session) CreatedAt() time.Time {
+	return s.meta(func() time.Time { return s.created })
+}
+
+// LastSeen returns when the session was used before this request (the zero
+// time for a new session).
+func (s *Session) LastSeen() time.Time {
+	return s.meta(func() time.Time { return s.seen })
+}
+
+// Deadline returns the session's absolute deadline.
+func (s *Session) Deadline() time.Time {
+	return s.meta(func() time.Time { return s.deadline })
+}
+
+func (s *Session) meta(get func() time.Time) time.Time {
+	if s == nil {
+		return time.Time{}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ensure() != nil {
+		return time.Time{}
+	}
+	return get()
+}
+
+// Err returns the store failure, if any, that this session met during the
+// request. Store.Save returns it too.
+func (s *Session) Err() error {
+	if s == nil {
+		return ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}

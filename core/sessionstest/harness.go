@@ -1,0 +1,48 @@
+// Package sessionstest is the conformance kit of gosessions: one entry
+// point, Run, that holds an HTTP integration (net/http middleware, or a
+// framework adapter) to every behaviour the core promises, as subtests,
+// against a real Redis-protocol server.
+//
+// Every adapter calls Run from its own _test.go with a Harness that mounts
+// the kit's routes on its framework:
+//
+//	func TestConformance(t *testing.T) {
+//		sessionstest.Run(t, sessionstest.Harness{Serve: serve})
+//	}
+//
+// The server address comes from REDICT_URL (scripts/test.sh sets it). The
+// kit uses only the standard library and the core package; it reaches the
+// store through a loopback proxy of its own, which counts commands and can
+// cut or stall the connection to simulate a store failure.
+package sessionstest
+
+import (
+	"net/url"
+	"testing"
+
+	sessions "github.com/gosessions/sessions/core"
+)
+
+// Route is one endpoint of the kit's test app.
+type Route struct {
+	// Method and Path, such as "GET" and "/get". Paths have no parameters.
+	Method, Path string
+
+	// Handle runs with the request's session, as the integration exposes
+	// it to handlers (FromContext for net/http, the adapter's accessor for
+	// a framework), and the request's query and form values merged. The
+	// harness writes status and body (encoded as JSON, Content-Type
+	// application/json) as the response, through the framework's own
+	// response path.
+	Handle func(s *sessions.Session, form url.Values) (status int, body any)
+}
+
+// Harness mounts the kit's routes on the integration under test.
+type Harness struct {
+	// Serve starts a server listening on 127.0.0.1 that runs the
+	// integration's session middleware for store, with its default error
+	// handling, in front of routes, and returns its base URL (such as
+	// "http://127.0.0.1:PORT"). It registers the server's shutdown with
+	// t.Cleanup. Run calls it many times, possibly in parallel.
+	Serve func(t testing.TB, store *sessions.Store, routes []Route) (baseURL string)
+}

@@ -1,0 +1,107 @@
+package sessions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// transport moves the session id between the store and the client.
+type transport interface {
+	// read returns the session id the request carries, if one
+	// authenticates, and whether the client's token should be reissued
+	// (an old key sealed it, or it nears its expiry).
+	read(c Carrier, now time.Time) (id sessionID, rewrite, ok bool)
+	// write gives the client a token for id; deadline is the session's
+	// absolute deadline.
+	write(c Carrier, id sessionID, deadline, now time.Time)
+	// clear tells the client to drop its token.
+	clear(c Carrier)
+}
+
+// Store loads and saves sessions in Redict. It is safe for concurrent use;
+// make one per app and share it.
+type Store struct {
+	client redis.UniversalClient
+	opts   StoreOptions
+	tr     transport
+	now    func() time.Time
+}
+
+// NewCookieStore returns a Store whose clients carry the session id in an
+// encrypted, authenticated cookie. It refuses invalid options.
+func NewCookieStore(client redis.UniversalClient, so StoreOptions, co CookieOptions) (*Store, error) {
+	st, err := newStore(client, so)
+	if err != nil {
+		return nil, err
+	}
+	st.tr, err = newCookieTransport(co, st.opts.AbsoluteTimeout)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func newStore(client redis.UniversalClient, so StoreOptions) (*Store, error) {
+	if client == nil {
+		return nil, fmt.Errorf("%w: nil client", ErrInvalidOptions)
+	}
+	opts, err := so.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &Store{client: client, opts: opts, now: time.Now}, nil
+}
+
+// Options returns the store's options with defaults applied.
+func (st *Store) Options() StoreOptions { return st.opts }
+
+// Load returns the request's session. It does no I/O: the token is read
+// and the store consulted on first use, so a request that never touches
+// its session costs nothing. It never fails; a request without a valid
+// token gets a fresh session. ctx bounds the session's store operations.
+func (st *Store) Load(ctx context.Context, c Carrier) *Session {
+	return &Session{st: st, ctx: ctx, c: c}
+}
+
+// Save commits the session's pending changes in one round trip and gives
+// the client its token when it needs one (a new or renewed session, a token
+// sealed with an old key or near its expiry), or tells it to drop its token
+// after Destroy. It writes nothing for an untouched or unchanged session.
+// Call it before the response's headers are written; a second call saves
+// only what changed since the first.
+//
+// A failure to load the session earlier in the request is returned again
+// here, so that a live session never reads as empty while the store is down.
+func (st *Store) Save(ctx context.Context, c Carrier, s *Session) error {
+	if s == nil {
+		return ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return s.err
+	}
+	now := st.now()
+	if s.hasChanges() {
+		if _, err := s.flush(ctx, now, nil); err != nil {
+			if errors.Is(err, ErrUnavailable) {
+				s.err = err
+			}
+			return err
+		}
+	}
+	switch {
+	case s.issue:
+		st.tr.write(c, s.id, s.deadline, now)
+	case s.clearToken:
+		st.tr.clear(c)
+	case s.rewrite && s.state == stateLive:
+		st.tr.write(c, s.id, s.deadline, now)
+	}
+	s.issue, s.clearToken, s.rewrite = false, false, false
+	return nil
+}

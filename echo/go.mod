@@ -1,0 +1,3 @@
+module github.com/gosessions/sessions/echo
+
+go 1.26.0

@@ -1,0 +1,3 @@
+module github.com/gosessions/sessions/gin
+
+go 1.26.0
