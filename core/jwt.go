@@ -1,0 +1,366 @@
+package sessions
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/redis/go-redis/v9"
+)
+
+// Defaults of JWTOptions.
+const (
+	DefaultJWTHeader      = "Session-Token"
+	DefaultJWTLeeway      = 5 * time.Second
+	DefaultMaxTokenLength = 4096
+	// JWTType is the typ header of every token issued, and the only one
+	// accepted, so that no other JWT signed with the same key passes for a
+	// session token.
+	JWTType = "session+jwt"
+)
+
+// JWT signing algorithms supported by JWTKey.
+const (
+	HS256 = "HS256"
+	ES256 = "ES256"
+	EdDSA = "EdDSA"
+)
+
+// JWTKey is one key of a JWTOptions key ring.
+type JWTKey struct {
+	// ID is the key's kid header. It may be empty when the ring has one
+	// key; with several, every key needs a distinct ID.
+	ID string
+
+	// Algorithm is HS256 (the default), ES256 or EdDSA. A token verifies
+	// only with a key of its own algorithm.
+	Algorithm string
+
+	// Secret is the HS256 key, at least 32 bytes.
+	Secret []byte
+
+	// PrivateKey signs ES256 (*ecdsa.PrivateKey on P-256) or EdDSA
+	// (ed25519.PrivateKey) tokens. Required for the first key of the ring
+	// when it is asymmetric.
+	PrivateKey crypto.Signer
+
+	// PublicKey verifies ES256 (*ecdsa.PublicKey) or EdDSA
+	// (ed25519.PublicKey) tokens. Derived from PrivateKey when nil.
+	PublicKey crypto.PublicKey
+}
+
+// JWTOptions configures the JWT transport: the client receives a signed JWT
+// in a response header and sends it back in a request header; its sid claim
+// is the session id. The zero value of every field but Keys means the
+// documented default.
+type JWTOptions struct {
+	// Keys sign and verify tokens: the first signs, every one verifies, so
+	// a new key can be put first while tokens signed with an old one still
+	// work until they are reissued. A token whose kid names no key of the
+	// ring is refused. Required.
+	Keys []JWTKey
+
+	// Header is the request and response header that carries the token.
+	// Default "Session-Token".
+	Header string
+
+	// AcceptBearer also reads the token from "Authorization: Bearer ..."
+	// when Header is absent from the request.
+	AcceptBearer bool
+
+	// Issuer is the iss claim issued and required. Default none.
+	Issuer string
+
+	// Audience is the aud claim issued and required. Default none.
+	Audience string
+
+	// Leeway tolerates clock skew on exp, nbf and iat. Default 5 seconds;
+	// at most one minute.
+	Leeway time.Duration
+
+	// RefreshWindow: a token is reissued when its expiry comes within this
+	// window (besides when the session is new or renewed). Default half of
+	// StoreOptions.IdleTimeout; at most IdleTimeout.
+	RefreshWindow time.Duration
+
+	// MaxTokenLength caps the token length checked before any parsing.
+	// Default 4096 bytes.
+	MaxTokenLength int
+}
+
+// NewJWTStore returns a Store whose clients carry the session id in the sid
+// claim of a signed JWT sent in a header. Sessions and the API are the same
+// as with NewCookieStore, so an app switches transport by switching
+// constructor. It refuses invalid options.
+func NewJWTStore(client redis.UniversalClient, so StoreOptions, jo JWTOptions) (*Store, error) {
+	st, err := newStore(client, so)
+	if err != nil {
+		return nil, err
+	}
+	st.tr, err = newJWTTransport(jo, st.opts.IdleTimeout, st.opts.AbsoluteTimeout)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// jwtKey is a checked ring key.
+type jwtKey struct {
+	id     string
+	method jwt.SigningMethod
+	sign   any // secret or private key; nil for a verify-only key
+	verify any // secret or public key
+}
+
+type jwtTransport struct {
+	opts     JWTOptions
+	keys     []jwtKey
+	idle     time.Duration
+	lifetime time.Duration
+	parser   *jwt.Parser
+	vary     string
+}
+
+// sessionClaims are the claims of a session token.
+type sessionClaims struct {
+	SID string `json:"sid"`
+	jwt.RegisteredClaims
+}
+
+func newJWTTransport(o JWTOptions, idle, lifetime time.Duration) (*jwtTransport, error) {
+	if o.Header == "" {
+		o.Header = DefaultJWTHeader
+	}
+	if o.Leeway == 0 {
+		o.Leeway = DefaultJWTLeeway
+	}
+	if o.RefreshWindow == 0 {
+		o.RefreshWindow = idle / 2
+	}
+	if o.MaxTokenLength == 0 {
+		o.MaxTokenLength = DefaultMaxTokenLength
+	}
+	switch {
+	case len(o.Keys) == 0:
+		return nil, fmt.Errorf("%w: JWTOptions.Keys is empty", ErrInvalidOptions)
+	case !validCookieName(o.Header) || strings.EqualFold(o.Header, "Authorization"):
+		return nil, fmt.Errorf("%w: JWTOptions.Header is not a valid custom header name", ErrInvalidOptions)
+	case o.Leeway < 0 || o.Leeway > time.Minute:
+		return nil, fmt.Errorf("%w: JWTOptions.Leeway must be within 0 and 1m", ErrInvalidOptions)
+	case o.RefreshWindow < 0 || o.RefreshWindow > idle:
+		return nil, fmt.Errorf("%w: JWTOptions.RefreshWindow must be within 0 and IdleTimeout", ErrInvalidOptions)
+	case o.MaxTokenLength < 0:
+		return nil, fmt.Errorf("%w: JWTOptions.MaxTokenLength must not be negative", ErrInvalidOptions)
+	}
+	t := &jwtTransport{opts: o, idle: idle, lifetime: lifetime, vary: o.Header}
+	if o.AcceptBearer {
+		t.vary += ", Authorization"
+	}
+	algs := map[string]bool{}
+	ids := map[string]bool{}
+	for i, k := range o.Keys {
+		jk, err := checkJWTKey(k, i == 0)
+		if err != nil {
+			return nil, fmt.Errorf("%w: JWT key %d: %s", ErrInvalidOptions, i, err)
+		}
+		if ids[k.ID] || (len(o.Keys) > 1 && k.ID == "") {
+			return nil, fmt.Errorf("%w: JWT key %d: duplicate or missing ID in a ring of several keys", ErrInvalidOptions, i)
+		}
+		ids[k.ID] = true
+		algs[jk.method.Alg()] = true
+		t.keys = append(t.keys, jk)
+	}
+	var methods []string
+	for alg := range algs {
+		methods = append(methods, alg)
+	}
+	popts := []jwt.ParserOption{
+		jwt.WithValidMethods(methods),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(o.Leeway),
+		jwt.WithStrictDecoding(),
+	}
+	if o.Issuer != "" {
+		popts = append(popts, jwt.WithIssuer(o.Issuer))
+	}
+	if o.Audience != "" {
+		popts = append(popts, jwt.WithAudience(o.Audience))
+	}
+	t.parser = jwt.NewParser(popts...)
+	return t, nil
+}
+
+// checkJWTKey validates a ring key; signer says it must be able to sign.
+func checkJWTKey(k JWTKey, signer bool) (jwtKey, error) {
+	jk := jwtKey{id: k.ID}
+	switch k.Algorithm {
+	case "", HS256:
+		if len(k.Secret) < MinSecretLen {
+			return jk, fmt.Errorf("HS256 secret shorter than %d bytes", MinSecretLen)
+		}
+		if k.PrivateKey != nil || k.PublicKey != nil {
+			return jk, fmt.Errorf("HS256 takes a Secret, not a key pair")
+		}
+		jk.method, jk.sign, jk.verify = jwt.SigningMethodHS256, k.Secret, k.Secret
+		return jk, nil
+	case ES256:
+		jk.method = jwt.SigningMethodES256
+		if k.PrivateKey != nil {
+			priv, ok := k.PrivateKey.(*ecdsa.PrivateKey)
+			if !ok || priv.Curve != elliptic.P256() {
+				return jk, fmt.Errorf("ES256 needs an *ecdsa.PrivateKey on P-256")
+			}
+			jk.sign, jk.verify = priv, &priv.PublicKey
+		}
+		if k.PublicKey != nil {
+			pub, ok := k.PublicKey.(*ecdsa.PublicKey)
+			if !ok || pub.Curve != elliptic.P256() {
+				return jk, fmt.Errorf("ES256 needs an *ecdsa.PublicKey on P-256")
+			}
+			jk.verify = pub
+		}
+	case EdDSA:
+		jk.method = jwt.SigningMethodEdDSA
+		if k.PrivateKey != nil {
+			pub, ok := k.PrivateKey.Public().(ed25519.PublicKey)
+			if !ok {
+				return jk, fmt.Errorf("EdDSA needs an ed25519 private key")
+			}
+			jk.sign, jk.verify = k.PrivateKey, pub
+		}
+		if k.PublicKey != nil {
+			pub, ok := k.PublicKey.(ed25519.PublicKey)
+			if !ok {
+				return jk, fmt.Errorf("EdDSA needs an ed25519.PublicKey")
+			}
+			jk.verify = pub
+		}
+	default:
+		return jk, fmt.Errorf("unsupported algorithm (use HS256, ES256 or EdDSA)")
+	}
+	if len(k.Secret) > 0 {
+		return jk, fmt.Errorf("%s takes a key pair, not a Secret", k.Algorithm)
+	}
+	if jk.verify == nil {
+		return jk, fmt.Errorf("%s needs a PrivateKey or a PublicKey", k.Algorithm)
+	}
+	if signer && jk.sign == nil {
+		return jk, fmt.Errorf("the first key signs: it needs a PrivateKey")
+	}
+	return jk, nil
+}
+
+// token reads the raw token from the request.
+func (t *jwtTransport) token(c Carrier) string {
+	tok := c.Header(t.opts.Header)
+	if tok == "" && t.opts.AcceptBearer {
+		auth := c.Header("Authorization")
+		if len(auth) > 7 && strings.EqualFold(auth[:7], "Bearer ") {
+			tok = strings.TrimSpace(auth[7:])
+		}
+	}
+	return tok
+}
+
+// keyFor picks the verification key for a parsed token header: the kid
+// must name a key of the ring, whose algorithm must be the token's.
+func (t *jwtTransport) keyFor(tok *jwt.Token) (any, error) {
+	if typ, _ := tok.Header["typ"].(string); typ != JWTType {
+		return nil, jwt.ErrTokenUnverifiable
+	}
+	kid, hasKid := tok.Header["kid"]
+	id, ok := kid.(string)
+	if hasKid && !ok {
+		return nil, jwt.ErrTokenUnverifiable
+	}
+	for _, k := range t.keys {
+		if k.id == id {
+			if k.method.Alg() != tok.Method.Alg() {
+				return nil, jwt.ErrTokenSignatureInvalid
+			}
+			return k.verify, nil
+		}
+	}
+	return nil, jwt.ErrTokenUnverifiable
+}
+
+// parse verifies a token and returns its claims; any failure is a refusal.
+func (t *jwtTransport) parse(tok string, now time.Time) (sessionID, time.Time, bool) {
+	var id sessionID
+	if tok == "" || len(tok) > t.opts.MaxTokenLength {
+		return id, time.Time{}, false
+	}
+	var claims sessionClaims
+	if _, err := t.parser.ParseWithClaims(tok, &claims, t.keyFor); err != nil {
+		return id, time.Time{}, false
+	}
+	id, ok := parseID(claims.SID)
+	if !ok || claims.ExpiresAt == nil || claims.IssuedAt == nil {
+		return id, time.Time{}, false
+	}
+	exp := claims.ExpiresAt.Time
+	// No token may outlive the longest session it could name.
+	if exp.Sub(claims.IssuedAt.Time) > t.lifetime+t.opts.Leeway {
+		return id, time.Time{}, false
+	}
+	return id, exp, true
+}
+
+func (t *jwtTransport) read(c Carrier, now time.Time) (sessionID, bool, bool) {
+	id, exp, ok := t.parse(t.token(c), now)
+	if !ok {
+		return id, false, false
+	}
+	return id, exp.Sub(now) < t.opts.RefreshWindow, true
+}
+
+// write issues a token whose exp is the session's idle deadline, never past
+// its absolute deadline.
+func (t *jwtTransport) write(c Carrier, id sessionID, deadline, now time.Time) {
+	exp := now.Add(t.idle)
+	if exp.After(deadline) {
+		exp = deadline
+	}
+	claims := sessionClaims{
+		SID: id.String(),
+		RegisteredClaims: jwt.RegisteredClaims{
+			ExpiresAt: jwt.NewNumericDate(exp),
+			IssuedAt:  jwt.NewNumericDate(now),
+			NotBefore: jwt.NewNumericDate(now),
+			ID:        rand.Text(),
+			Issuer:    t.opts.Issuer,
+		},
+	}
+	if t.opts.Audience != "" {
+		claims.Audience = jwt.ClaimStrings{t.opts.Audience}
+	}
+	k := t.keys[0]
+	tok := jwt.NewWithClaims(k.method, claims)
+	tok.Header["typ"] = JWTType
+	if k.id != "" {
+		tok.Header["kid"] = k.id
+	}
+	s, err := tok.SignedString(k.sign)
+	if err != nil {
+		// Keys are checked at construction; signing cannot fail but for
+		// a broken crypto.Signer. Send no token rather than a bad one.
+		s = ""
+	}
+	t.header(c, s)
+}
+
+// clear tells the client to drop its token: the header is sent empty.
+func (t *jwtTransport) clear(c Carrier) { t.header(c, "") }
+
+func (t *jwtTransport) header(c Carrier, value string) {
+	c.AddHeader(t.opts.Header, value)
+	c.AddHeader("Access-Control-Expose-Headers", t.opts.Header)
+	noStore(c, t.vary)
+}
