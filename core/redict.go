@@ -182,7 +182,7 @@ type record struct {
 // errors carry no session data: keys are hashes and values travel as
 // arguments, which go-redis does not echo.
 func unavailable(op string, err error) error {
-	return fmt.Errorf("sessions: %s: %w: %w", op, ErrUnavailable, err)
+	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
 }
 
 // load reads (take=false, refreshing the idle TTL) or reads and deletes
@@ -221,7 +221,7 @@ func (st *Store) load(ctx context.Context, key string, now time.Time, take bool)
 		}
 	}
 	if version != recordVersion {
-		return nil, fmt.Errorf("sessions: load: %w", ErrIncompatibleRecord)
+		return nil, fmt.Errorf("%w: load", ErrIncompatibleRecord)
 	}
 	return rec, nil
 }
@@ -258,11 +258,11 @@ func (st *Store) write(ctx context.Context, key string, mode writeMode, now, dea
 	case "exists":
 		return writeResult{}, errExists
 	case "toolarge":
-		return writeResult{}, fmt.Errorf("sessions: save: %w (limit %d bytes)", ErrTooLarge, st.opts.MaxSize)
+		return writeResult{}, fmt.Errorf("%w: save: over the limit of %d bytes", ErrTooLarge, st.opts.MaxSize)
 	case "notint":
-		return writeResult{}, fmt.Errorf("sessions: incr: %w", ErrNotInteger)
+		return writeResult{}, fmt.Errorf("%w: incr", ErrNotInteger)
 	case "version":
-		return writeResult{}, fmt.Errorf("sessions: save: %w", ErrIncompatibleRecord)
+		return writeResult{}, fmt.Errorf("%w: save", ErrIncompatibleRecord)
 	default:
 		return writeResult{}, unavailable("save", fmt.Errorf("unexpected script reply"))
 	}

@@ -64,6 +64,7 @@ func (s *Session) resolve() {
 	id, rewrite, ok := s.st.tr.read(s.c, s.st.now())
 	if !ok {
 		s.fresh()
+		s.applyPending(nil)
 		return
 	}
 	s.state, s.id, s.rewrite = stateToken, id, rewrite
@@ -214,7 +215,7 @@ func Get[T any](s *Session, key string) (T, bool, error) {
 		return v, false, err
 	}
 	if err := s.st.opts.Codec.Unmarshal(b, &v); err != nil {
-		return v, true, fmt.Errorf("sessions: get %q into %T: %w", key, v, ErrDecode)
+		return v, true, fmt.Errorf("%w: get %q into %T", ErrDecode, key, v)
 	}
 	return v, true, nil
 }
@@ -250,10 +251,10 @@ func (s *Session) Set(key string, v any) error {
 	}
 	b, err := s.st.opts.Codec.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("sessions: set %q from %T: %w", key, v, ErrEncode)
+		return fmt.Errorf("%w: set %q from %T", ErrEncode, key, v)
 	}
 	if len(dataPrefix)+len(key)+len(b) > s.st.opts.MaxSize {
-		return fmt.Errorf("sessions: set %q: %w (limit %d bytes)", key, ErrTooLarge, s.st.opts.MaxSize)
+		return fmt.Errorf("%w: set %q: over the limit of %d bytes", ErrTooLarge, key, s.st.opts.MaxSize)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -372,7 +373,7 @@ func (s *Session) flashes() ([]string, error) {
 	}
 	var msgs []string
 	if err := json.Unmarshal(b, &msgs); err != nil {
-		return nil, fmt.Errorf("sessions: flashes: %w", ErrDecode)
+		return nil, fmt.Errorf("%w: flashes", ErrDecode)
 	}
 	return msgs, nil
 }
