@@ -280,7 +280,7 @@ func (s *Session) Clear() {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cleared, s.dirty, s.values, s.loaded = true, nil, nil, true
+	s.cleared, s.dirty, s.values, s.loaded = true, nil, map[string][]byte{}, true
 }
 
 // Keys returns the session's keys in sorted order.
@@ -326,7 +326,7 @@ func (s *Session) Incr(key string, delta int64) (int64, error) {
 		return 0, err
 	}
 	n := res.incrs[len(res.incrs)-1]
-	if s.loaded {
+	if s.loaded && s.values != nil {
 		s.values[f] = strconv.AppendInt(nil, n, 10)
 	}
 	return n, nil

@@ -313,3 +313,26 @@ func TestIncompatibleRecord(t *testing.T) {
 		t.Fatal("Save after a failed load succeeded")
 	}
 }
+
+func TestClearThenIncr(t *testing.T) {
+	t.Parallel()
+	st, _ := newCookieStore(t, sessions.StoreOptions{}, sessions.CookieOptions{})
+	cookies := exchange(t, st, nil, func(s *sessions.Session) { s.Set("a", 1) }).Result().Cookies()
+	exchange(t, st, cookies, func(s *sessions.Session) {
+		s.Clear()
+		if n, err := s.Incr("n", 3); n != 3 || err != nil {
+			t.Fatalf("Incr after Clear = %d, %v", n, err)
+		}
+		if keys, _ := s.Keys(); strings.Join(keys, ",") != "n" {
+			t.Fatalf("keys = %v", keys)
+		}
+	})
+	exchange(t, st, cookies, func(s *sessions.Session) {
+		if err := s.Destroy(); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.Incr("n", 1); n != 1 || err != nil {
+			t.Fatalf("Incr after Destroy = %d, %v", n, err)
+		}
+	})
+}
