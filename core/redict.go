@@ -314,5 +314,27 @@ func NewClient(rawURL string) (redis.UniversalClient, error) {
 		return nil, fmt.Errorf("%w: cannot parse the store URL", ErrInvalidOptions)
 	}
 	opt.ContextTimeoutEnabled = true
+	// Fail fast: a session store that is down should turn into a 503
+	// quickly, not after seconds of redials. The URL may still set
+	// max_retries.
+	if !strings.Contains(rawURL, "max_retries=") {
+		opt.MaxRetries = 1
+	}
+	opt.DialerRetries = 1
 	return redis.NewClient(opt), nil
+}
+
+// Client is the go-redis client type the store takes, so that apps can
+// name it without importing go-redis.
+type Client = redis.UniversalClient
+
+// Ping checks that the store answers, within StoreOptions.Timeout. Use it
+// at start-up or in a readiness probe; the error wraps ErrUnavailable.
+func (st *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, st.opts.Timeout)
+	defer cancel()
+	if err := st.client.Ping(ctx).Err(); err != nil {
+		return unavailable("ping", err)
+	}
+	return nil
 }

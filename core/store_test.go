@@ -336,3 +336,24 @@ func TestClearThenIncr(t *testing.T) {
 		}
 	})
 }
+
+func TestPing(t *testing.T) {
+	t.Parallel()
+	st, _ := newCookieStore(t, sessions.StoreOptions{}, sessions.CookieOptions{})
+	if err := st.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	dead, err := sessions.NewClient("redis://127.0.0.1:1/0") // nothing listens on port 1
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
+	down, err := sessions.NewCookieStore(dead, sessions.StoreOptions{Timeout: 500 * time.Millisecond},
+		sessions.CookieOptions{Secrets: [][]byte{testSecret()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := down.Ping(context.Background()); !errors.Is(err, sessions.ErrUnavailable) {
+		t.Fatalf("Ping on a dead store = %v, want ErrUnavailable", err)
+	}
+}
