@@ -11,13 +11,15 @@ import (
 
 // routes returns the app's handler: the demo contract's endpoints behind
 // sessions.Middleware, behind net/http's CSRF protection (which refuses
-// cross-origin POSTs from browsers; the session cookie's SameSite=Lax is
-// the second line).
+// cross-origin POSTs from browsers; in cookie mode the session cookie's
+// SameSite=Lax is the second line, while in jwt mode no credential rides
+// along by itself). jwt says the store is a JWT store: GET / is then the
+// static page whose script carries the token.
 //
 // Every route sits behind the middleware, /health too: the session is
 // loaded lazily, so a handler that never touches it costs no store command
-// and sets no cookie.
-func routes(store *sessions.Store, logger *slog.Logger) http.Handler {
+// and sets no cookie or token.
+func routes(store *sessions.Store, jwt bool, logger *slog.Logger) http.Handler {
 	h := handlers{log: logger}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", h.health)
@@ -29,7 +31,11 @@ func routes(store *sessions.Store, logger *slog.Logger) http.Handler {
 	mux.HandleFunc("POST /api/logout-all", h.logoutAll)
 	mux.HandleFunc("POST /api/kv", h.setKV)
 	mux.HandleFunc("GET /api/kv", h.getKV)
-	mux.HandleFunc("GET /{$}", h.page)
+	if jwt {
+		mux.HandleFunc("GET /{$}", h.staticPage)
+	} else {
+		mux.HandleFunc("GET /{$}", h.page)
+	}
 	withSessions := sessions.Middleware(store, sessions.MiddlewareOptions{})(mux)
 	return http.NewCrossOriginProtection().Handler(withSessions)
 }
@@ -55,7 +61,7 @@ func (h handlers) count(w http.ResponseWriter, r *http.Request) {
 }
 
 // read reports the counter without writing anything: a client without a
-// session gets 0 and no cookie.
+// session gets 0 and no cookie or token.
 func (h handlers) read(w http.ResponseWriter, r *http.Request) {
 	n, _, err := sessions.Get[int](sessions.FromContext(r.Context()), "count")
 	if err != nil {
@@ -98,7 +104,7 @@ func (h handlers) me(w http.ResponseWriter, r *http.Request) {
 }
 
 // logout deletes the session from the store; the middleware then clears
-// the cookie.
+// the cookie, or in jwt mode sends an empty Session-Token header.
 func (h handlers) logout(w http.ResponseWriter, r *http.Request) {
 	if err := sessions.FromContext(r.Context()).Destroy(); err != nil {
 		h.sessionError(w, r, err)

@@ -1,7 +1,9 @@
 // Command nethttp is the gosessions demo app on plain net/http: it serves
 // the demo contract shared by every example (a counter, login, logout and a
-// small key-value API on the session) in cookie mode, with
-// sessions.Middleware.
+// small key-value API on the session), with sessions.Middleware, in either
+// transport: cookie mode (the default; the page is rendered on the server)
+// or jwt mode (no cookies: the token travels in the Session-Token header,
+// and the page is static, its script keeping the token in sessionStorage).
 //
 // Run it from the repository root (the go.work workspace):
 //
@@ -14,6 +16,10 @@
 //
 //	REDICT_URL=redis://127.0.0.1:6379/0 SESSION_SECRET=$(openssl rand -hex 32) go run ./examples/nethttp
 //
+// or in jwt mode:
+//
+//	SESSION_TRANSPORT=jwt SESSION_JWT_KEY=$(openssl rand -hex 32) go run ./examples/nethttp
+//
 // Configuration comes from the environment:
 //
 //	ADDR                      listen address (127.0.0.1:8080)
@@ -21,8 +27,9 @@
 //	                          the store (empty: embedded in-memory server)
 //	SESSION_SECRET            cookie key, hex, at least 32 bytes (empty: random,
 //	                          so sessions do not survive a restart)
-//	SESSION_TRANSPORT         cookie (default) or jwt (not available yet)
-//	SESSION_JWT_KEY           jwt mode: HS256 key, hex, exactly 32 bytes
+//	SESSION_TRANSPORT         cookie (default) or jwt
+//	SESSION_JWT_KEY           jwt mode: HS256 key, hex, exactly 32 bytes (empty:
+//	                          random, so tokens do not survive a restart)
 //	SESSION_IDLE_TIMEOUT      idle timeout, Go duration (30m)
 //	SESSION_ABSOLUTE_TIMEOUT  absolute lifetime, Go duration (24h)
 //	SESSION_COOKIE_SECURE     true sets the cookie's Secure attribute (false,
@@ -176,7 +183,7 @@ func run(ctx context.Context, logger *slog.Logger, getenv func(string) string) e
 		return err
 	}
 	srv := &http.Server{
-		Handler:           routes(store, logger),
+		Handler:           routes(store, cfg.Transport == "jwt", logger),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -249,7 +256,15 @@ func newStore(cfg config, client redis.UniversalClient, logger *slog.Logger) (*s
 			DisableSecure: !cfg.CookieSecure,
 		})
 	case "jwt":
-		return nil, errors.New("SESSION_TRANSPORT=jwt: jwt mode is not available yet in this version; unset SESSION_TRANSPORT or set it to cookie")
+		key := cfg.JWTKey
+		if key == nil {
+			key = make([]byte, 32)
+			rand.Read(key)
+			logger.Warn("SESSION_JWT_KEY is empty: using a random token key, so tokens will not survive a restart")
+		}
+		return sessions.NewJWTStore(client, so, sessions.JWTOptions{
+			Keys: []sessions.JWTKey{{Secret: key}}, // HS256
+		})
 	}
 	return nil, fmt.Errorf("SESSION_TRANSPORT=%q: want cookie or jwt", cfg.Transport)
 }

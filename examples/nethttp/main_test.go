@@ -1,12 +1,17 @@
 package main_test
 
 // Black-box tests: build the program, run it as a process on a loopback
-// port, and walk the demo contract over HTTP, handling the session cookie
-// by hand so that every Set-Cookie is seen.
+// port, and walk the demo contract over HTTP in both transports, handling
+// the session cookie or token by hand so that every Set-Cookie and
+// Session-Token header is seen.
 
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -32,8 +38,70 @@ var appBin string
 // testSecret is the fixed SESSION_SECRET (hex, 32 bytes) the tests pass.
 const testSecret = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
-// cookieName is the library's default cookie name, which the app keeps.
-const cookieName = "session"
+// testJWTKey is the fixed SESSION_JWT_KEY (hex, 32 bytes) the tests pass.
+const testJWTKey = "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+
+// cookieName and tokenHeader are the library's defaults, which the app
+// keeps.
+const (
+	cookieName  = "session"
+	tokenHeader = "Session-Token"
+)
+
+// transport is how a test client carries the session in one of the app's
+// two modes: the session cookie, or the token in the Session-Token header.
+type transport struct {
+	name   string   // "cookie" or "jwt"
+	env    []string // the app's configuration for this mode
+	jwtKey []byte   // jwt mode: the app's HS256 key, when the test chose it
+}
+
+// The transports with fixed keys.
+var (
+	cookieMode = transport{name: "cookie", env: []string{"SESSION_SECRET=" + testSecret}}
+	jwtMode    = transport{
+		name:   "jwt",
+		env:    []string{"SESSION_TRANSPORT=jwt", "SESSION_JWT_KEY=" + testJWTKey},
+		jwtKey: mustHex(testJWTKey),
+	}
+)
+
+func (tr transport) jwt() bool { return tr.name == "jwt" }
+
+// attach makes h carry session token tok, even an empty one.
+func (tr transport) attach(h http.Header, tok string) {
+	if tr.jwt() {
+		h.Set(tokenHeader, tok)
+	} else {
+		h.Set("Cookie", cookieName+"="+tok)
+	}
+}
+
+// tokens returns what r tells the client about its token: a new token, or
+// "" for "drop your token", once per Set-Cookie of the session cookie
+// (cookie mode) or per Session-Token header (jwt mode).
+func (tr transport) tokens(r response) []string {
+	if tr.jwt() {
+		return r.header.Values(tokenHeader)
+	}
+	var vals []string
+	for _, c := range r.cookies {
+		if c.Name == cookieName {
+			vals = append(vals, c.Value)
+		}
+	}
+	return vals
+}
+
+// tamper returns tok with one character changed: in the middle of a
+// cookie, in the middle of a token's signature.
+func (tr transport) tamper(tok string) string {
+	if tr.jwt() {
+		sig := strings.LastIndexByte(tok, '.') + 1
+		return flipChar(tok, sig+(len(tok)-sig)/2)
+	}
+	return flipChar(tok, len(tok)/2)
+}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "nethttp-test-")
@@ -67,62 +135,108 @@ func rigStore(t *testing.T) string {
 	return u
 }
 
-// TestContract walks the demo contract against the rig's store.
+// TestContract walks the demo contract against the rig's store, in both
+// transports.
 func TestContract(t *testing.T) {
 	t.Parallel()
-	a := startApp(t, "REDICT_URL="+rigStore(t), "SESSION_SECRET="+testSecret)
-	walkContract(t, a)
+	store := rigStore(t)
+	for _, tr := range []transport{cookieMode, jwtMode} {
+		t.Run(tr.name, func(t *testing.T) {
+			t.Parallel()
+			a := startApp(t, tr, "REDICT_URL="+store)
+			walkContract(t, a)
+			if logs := a.logs(); strings.Contains(logs, "random") {
+				t.Errorf("the app uses a random key although one is configured:\n%s", logs)
+			}
+		})
+	}
 }
 
 // TestEmbeddedStore runs the app as "go run" does out of the box: no
-// REDICT_URL and no SESSION_SECRET. It needs no external server.
+// REDICT_URL and no key, in either transport. It needs no external server.
 func TestEmbeddedStore(t *testing.T) {
 	t.Parallel()
-	a := startApp(t)
-
-	r := a.do(t, "GET", "/api/count", "", nil)
-	wantJSON(t, r, http.StatusOK, `{"count":1}`)
-	ck := mustSessionCookie(t, r)
-	r = a.do(t, "GET", "/api/count", ck.Value, nil)
-	wantJSON(t, r, http.StatusOK, `{"count":2}`)
-
-	logs := a.logs()
-	for _, want := range []string{"embedded in-memory store", "SESSION_SECRET is empty"} {
-		if !strings.Contains(logs, want) {
-			t.Errorf("log lacks %q:\n%s", want, logs)
-		}
+	tests := []struct {
+		tr        transport
+		warn, not string // in the log, not in the log
+	}{
+		{transport{name: "cookie"}, "SESSION_SECRET is empty", "SESSION_JWT_KEY"},
+		{transport{name: "jwt", env: []string{"SESSION_TRANSPORT=jwt"}}, "SESSION_JWT_KEY is empty", "SESSION_SECRET"},
 	}
+	for _, tt := range tests {
+		t.Run(tt.tr.name, func(t *testing.T) {
+			t.Parallel()
+			a := startApp(t, tt.tr)
 
-	// The whole contract holds on the embedded store too.
-	walkContract(t, a)
+			r := a.do(t, "GET", "/api/count", "", nil)
+			wantJSON(t, r, http.StatusOK, `{"count":1}`)
+			r = a.do(t, "GET", "/api/count", a.mustToken(t, r), nil)
+			wantJSON(t, r, http.StatusOK, `{"count":2}`)
+
+			logs := a.logs()
+			for _, want := range []string{"embedded in-memory store", tt.warn} {
+				if !strings.Contains(logs, want) {
+					t.Errorf("log lacks %q:\n%s", want, logs)
+				}
+			}
+			if strings.Contains(logs, tt.not) {
+				t.Errorf("log mentions %s, which %s mode does not use:\n%s", tt.not, tt.tr.name, logs)
+			}
+
+			// The whole contract holds on the embedded store too.
+			walkContract(t, a)
+		})
+	}
 }
 
-// TestStoreDown checks that a store failure answers 503, so that a live
-// session never reads as empty, and that the app recovers with the store.
-// The store is a miniredis server of the test's own, stopped and restarted
-// (with its data) under the running app.
+// TestStoreDown checks, in both transports, that a store failure answers
+// 503, so that a live session never reads as empty, and that the app
+// recovers with the store. The store is a miniredis server of the test's
+// own, stopped and restarted (with its data) under the running app.
 func TestStoreDown(t *testing.T) {
 	t.Parallel()
+	for _, tr := range []transport{cookieMode, jwtMode} {
+		t.Run(tr.name, func(t *testing.T) {
+			t.Parallel()
+			testStoreDown(t, tr)
+		})
+	}
+}
+
+func testStoreDown(t *testing.T, tr transport) {
 	m := miniredis.RunT(t)
-	a := startApp(t, "REDICT_URL=redis://"+m.Addr()+"/0", "SESSION_SECRET="+testSecret)
+	a := startApp(t, tr, "REDICT_URL=redis://"+m.Addr()+"/0")
 
 	r := a.do(t, "GET", "/api/count", "", nil)
 	wantJSON(t, r, http.StatusOK, `{"count":1}`)
-	sess := mustSessionCookie(t, r).Value
+	sess := a.mustToken(t, r)
 	r = a.do(t, "POST", "/api/login", sess, url.Values{"user": {"alice"}})
 	wantJSON(t, r, http.StatusOK, `{"user":"alice"}`)
-	sess = mustSessionCookie(t, r).Value
+	sess = a.mustToken(t, r)
 
 	m.Close()
-	for _, path := range []string{"/api/read", "/api/me", "/api/count", "/"} {
+	sessionPaths := []string{"/api/read", "/api/me", "/api/count"}
+	if !tr.jwt() {
+		sessionPaths = append(sessionPaths, "/") // the page shows session data
+	}
+	for _, path := range sessionPaths {
 		r := a.doStoreDown(t, "GET", path, sess)
 		if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), `"session store unavailable"`) {
 			t.Errorf("GET %s with the store down: %d %s, want 503 {\"error\":\"session store unavailable\"}", path, r.status, r.body)
 		}
-		wantNoCookie(t, r)
+		a.wantNoToken(t, r)
 	}
-	// Requests that need no store still work.
-	wantStatus(t, a.doStoreDown(t, "GET", "/health", sess), http.StatusOK)
+	// Requests that need no store still work: in jwt mode the page too,
+	// which is static.
+	noStorePaths := []string{"/health"}
+	if tr.jwt() {
+		noStorePaths = append(noStorePaths, "/")
+	}
+	for _, path := range noStorePaths {
+		r := a.doStoreDown(t, "GET", path, sess)
+		wantStatus(t, r, http.StatusOK)
+		a.wantNoToken(t, r)
+	}
 	wantJSON(t, a.doStoreDown(t, "GET", "/api/read", ""), http.StatusOK, `{"count":0}`)
 
 	if err := m.Restart(); err != nil {
@@ -136,7 +250,7 @@ func TestStoreDown(t *testing.T) {
 // Secure (the default leaves it off, for plain http; see walkContract).
 func TestSecureCookie(t *testing.T) {
 	t.Parallel()
-	a := startApp(t, "SESSION_COOKIE_SECURE=true", "SESSION_SECRET="+testSecret)
+	a := startApp(t, cookieMode, "SESSION_COOKIE_SECURE=true")
 	r := a.do(t, "GET", "/api/count", "", nil)
 	wantJSON(t, r, http.StatusOK, `{"count":1}`)
 	if ck := mustSessionCookie(t, r); !ck.Secure {
@@ -154,11 +268,14 @@ func TestBadConfig(t *testing.T) {
 		env  []string
 		want string // in the output
 	}{
-		{"jwt not available yet", []string{"SESSION_TRANSPORT=jwt"}, "jwt mode is not available yet"},
 		{"unknown transport", []string{"SESSION_TRANSPORT=carrier-pigeon"}, "SESSION_TRANSPORT"},
 		{"secret not hex", []string{"SESSION_SECRET=" + strings.Repeat("zq", 32)}, "SESSION_SECRET"},
 		{"secret too short", []string{"SESSION_SECRET=" + testSecret[:62]}, "SESSION_SECRET"},
 		{"jwt key wrong length", []string{"SESSION_JWT_KEY=" + testSecret + "00"}, "SESSION_JWT_KEY"},
+		{"jwt key not hex", []string{"SESSION_TRANSPORT=jwt", "SESSION_JWT_KEY=" + strings.Repeat("zq", 32)}, "SESSION_JWT_KEY"},
+		{"jwt key odd hex", []string{"SESSION_TRANSPORT=jwt", "SESSION_JWT_KEY=" + testJWTKey[:63]}, "SESSION_JWT_KEY"},
+		{"jwt key too short", []string{"SESSION_TRANSPORT=jwt", "SESSION_JWT_KEY=" + testJWTKey[:62]}, "SESSION_JWT_KEY"},
+		{"jwt key too long", []string{"SESSION_TRANSPORT=jwt", "SESSION_JWT_KEY=" + testJWTKey + testJWTKey}, "SESSION_JWT_KEY"},
 		{"idle timeout not a duration", []string{"SESSION_IDLE_TIMEOUT=soon"}, "SESSION_IDLE_TIMEOUT"},
 		{"absolute timeout not positive", []string{"SESSION_ABSOLUTE_TIMEOUT=-1h"}, "SESSION_ABSOLUTE_TIMEOUT"},
 		{"absolute shorter than idle", []string{"SESSION_IDLE_TIMEOUT=2h", "SESSION_ABSOLUTE_TIMEOUT=1h"}, "must not be shorter"},
@@ -202,42 +319,44 @@ func secretish(kv string) bool {
 	return strings.HasPrefix(kv, "SESSION_SECRET=") || strings.HasPrefix(kv, "SESSION_JWT_KEY=")
 }
 
-// walkContract checks every endpoint of the demo contract, in cookie mode.
+// walkContract checks every endpoint of the demo contract, in the app's
+// transport.
 func walkContract(t *testing.T, a *app) {
-	// /health never touches the session: no cookie, with or without one.
+	// /health never touches the session: no cookie or token, with or
+	// without one.
 	r := a.do(t, "GET", "/health", "", nil)
 	wantStatus(t, r, http.StatusOK)
-	wantNoCookie(t, r)
+	a.wantNoToken(t, r)
 
 	// Reading without a session creates nothing.
 	r = a.do(t, "GET", "/api/read", "", nil)
 	wantJSON(t, r, http.StatusOK, `{"count":0}`)
-	wantNoCookie(t, r)
+	a.wantNoToken(t, r)
 	r = a.do(t, "GET", "/", "", nil)
 	wantStatus(t, r, http.StatusOK)
-	wantNoCookie(t, r)
+	a.wantNoToken(t, r)
 
 	// The first count starts a session.
 	r = a.do(t, "GET", "/api/count", "", nil)
 	wantJSON(t, r, http.StatusOK, `{"count":1}`)
-	ck := mustSessionCookie(t, r)
-	switch {
-	case ck.Value == "":
-		t.Fatal("session cookie is empty")
-	case !ck.HttpOnly, ck.Secure, ck.SameSite != http.SameSiteLaxMode, ck.Path != "/":
-		t.Errorf("cookie attributes: %q, want HttpOnly, SameSite=Lax, Path=/ and no Secure", r.header.Get("Set-Cookie"))
-	case ck.MaxAge <= 0 || ck.MaxAge > 24*60*60:
-		t.Errorf("cookie Max-Age %d, want (0, 86400] (the absolute timeout)", ck.MaxAge)
+	sess := a.mustToken(t, r)
+	if !a.tr.jwt() {
+		ck := mustSessionCookie(t, r)
+		switch {
+		case !ck.HttpOnly, ck.Secure, ck.SameSite != http.SameSiteLaxMode, ck.Path != "/":
+			t.Errorf("cookie attributes: %q, want HttpOnly, SameSite=Lax, Path=/ and no Secure", r.header.Get("Set-Cookie"))
+		case ck.MaxAge <= 0 || ck.MaxAge > 24*60*60:
+			t.Errorf("cookie Max-Age %d, want (0, 86400] (the absolute timeout)", ck.MaxAge)
+		}
 	}
-	sess := ck.Value
 	wantJSON(t, a.do(t, "GET", "/api/count", sess, nil), http.StatusOK, `{"count":2}`)
 
 	r = a.do(t, "GET", "/api/read", sess, nil)
 	wantJSON(t, r, http.StatusOK, `{"count":2}`)
-	wantNoCookie(t, r)
+	a.wantNoToken(t, r)
 	r = a.do(t, "GET", "/health", sess, nil)
 	wantStatus(t, r, http.StatusOK)
-	wantNoCookie(t, r)
+	a.wantNoToken(t, r)
 
 	r = a.do(t, "GET", "/api/me", sess, nil)
 	wantErrorJSON(t, r, http.StatusUnauthorized)
@@ -245,23 +364,23 @@ func walkContract(t *testing.T, a *app) {
 	// Login needs a user; a refused login leaves the session alone.
 	r = a.do(t, "POST", "/api/login", sess, url.Values{"user": {""}})
 	wantErrorJSON(t, r, http.StatusBadRequest)
-	wantNoCookie(t, r)
+	a.wantNoToken(t, r)
 	// A cross-site browser POST is refused before it reaches the session.
 	r = a.doWith(t, "POST", "/api/login", sess, url.Values{"user": {"mallory"}},
 		http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}})
 	wantStatus(t, r, http.StatusForbidden)
-	wantNoCookie(t, r)
+	a.wantNoToken(t, r)
 
-	// Login renews the id: a new cookie, and the old one is dead.
+	// Login renews the id: a new token, and the old one is dead.
 	r = a.do(t, "POST", "/api/login", sess, url.Values{"user": {"alice"}})
 	wantJSON(t, r, http.StatusOK, `{"user":"alice"}`)
-	renewed := mustSessionCookie(t, r).Value
+	renewed := a.mustToken(t, r)
 	if renewed == sess {
-		t.Fatal("login kept the cookie value; want a renewed session")
+		t.Fatal("login kept the token; want a renewed session")
 	}
 	r = a.do(t, "GET", "/api/read", sess, nil)
 	wantJSON(t, r, http.StatusOK, `{"count":0}`)
-	wantNoCookie(t, r)
+	a.wantNoToken(t, r)
 	wantErrorJSON(t, a.do(t, "GET", "/api/me", sess, nil), http.StatusUnauthorized)
 	old := sess
 	sess = renewed
@@ -276,71 +395,92 @@ func walkContract(t *testing.T, a *app) {
 	wantErrorJSON(t, a.do(t, "GET", "/api/kv?k=shape", sess, nil), http.StatusNotFound)
 	wantErrorJSON(t, a.do(t, "POST", "/api/kv?v=orphan", sess, nil), http.StatusBadRequest)
 
-	// The page shows the count and the user.
+	// The page: in cookie mode it shows the count and the user; in jwt
+	// mode it is static, and its script carries the token.
 	r = a.do(t, "GET", "/", sess, nil)
 	wantStatus(t, r, http.StatusOK)
+	a.wantNoToken(t, r)
 	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		t.Errorf("GET / Content-Type %q, want text/html", ct)
 	}
-	for _, want := range []string{`<output id="count">2</output>`, `<strong id="user">alice</strong>`} {
-		if !strings.Contains(string(r.body), want) {
-			t.Errorf("GET / lacks %s:\n%s", want, r.body)
+	if a.tr.jwt() {
+		wantStaticPage(t, r)
+	} else {
+		for _, want := range []string{`<output id="count">2</output>`, `<strong id="user">alice</strong>`} {
+			if !strings.Contains(string(r.body), want) {
+				t.Errorf("GET / lacks %s:\n%s", want, r.body)
+			}
 		}
 	}
 
-	// Bad cookies get a fresh session, never a 5xx, and do not harm the
-	// live session.
-	badCookies := map[string]string{
-		"tampered":  flipChar(sess, len(sess)/2),
+	// Bad client input gets a fresh session, never a 5xx, and does not
+	// harm the live session.
+	badTokens := map[string]string{
+		"tampered":  a.tr.tamper(sess),
 		"truncated": sess[:len(sess)-8],
-		"garbage":   "not-a-session-cookie",
+		"garbage":   "not-a-session-token",
 		"empty":     "",
 		"oversized": strings.Repeat("A", 8<<10),
 		"old":       old,
 	}
-	for name, bad := range badCookies {
-		t.Run("bad cookie/"+name, func(t *testing.T) {
+	if a.tr.jwt() {
+		// Tokens that name the live session but are not the app's.
+		if a.tr.jwtKey != nil && resign(sess, a.tr.jwtKey) != sess {
+			t.Fatal("resign with the app's key does not reproduce the app's token")
+		}
+		badTokens["other key"] = resign(sess, []byte(strings.Repeat("k", 32)))
+		badTokens["alg none"] = b64(`{"alg":"none","typ":"session+jwt"}`) + "." + jwtPart(t, sess, 1) + "."
+		badTokens["three garbage parts"] = "eyJhbGciOiJIUzI1NiJ9.eyJzaWQiOiJ4In0.c2ln"
+	}
+	for name, bad := range badTokens {
+		t.Run("bad token/"+name, func(t *testing.T) {
 			// Sent by hand, so that even the empty value goes out.
-			cookie := http.Header{"Cookie": {cookieName + "=" + bad}}
-			r := a.doWith(t, "GET", "/api/read", "", nil, cookie)
+			h := http.Header{}
+			a.tr.attach(h, bad)
+			r := a.doWith(t, "GET", "/api/read", "", nil, h)
 			wantJSON(t, r, http.StatusOK, `{"count":0}`)
-			wantNoCookie(t, r)
-			wantErrorJSON(t, a.doWith(t, "GET", "/api/me", "", nil, cookie), http.StatusUnauthorized)
-			r = a.doWith(t, "GET", "/api/count", "", nil, cookie)
+			a.wantNoToken(t, r)
+			wantErrorJSON(t, a.doWith(t, "GET", "/api/me", "", nil, h), http.StatusUnauthorized)
+			r = a.doWith(t, "GET", "/api/count", "", nil, h)
 			wantJSON(t, r, http.StatusOK, `{"count":1}`)
-			if v := mustSessionCookie(t, r).Value; v == sess || v == bad {
-				t.Errorf("a bad cookie was reissued instead of a fresh session")
+			if v := a.mustToken(t, r); v == sess || v == bad {
+				t.Errorf("a bad token was reissued instead of a fresh session")
 			}
 		})
 	}
-	// Of several cookies, the one that authenticates wins.
-	r = a.doWith(t, "GET", "/api/read", "", nil, http.Header{
-		"Cookie": {cookieName + "=not-a-session-cookie; " + cookieName + "=" + sess},
-	})
-	wantJSON(t, r, http.StatusOK, `{"count":2}`)
+	if a.tr.jwt() {
+		// jwt mode reads no cookie, not even one holding a good token.
+		r = a.doWith(t, "GET", "/api/read", "", nil, http.Header{"Cookie": {cookieName + "=" + sess}})
+		wantJSON(t, r, http.StatusOK, `{"count":0}`)
+	} else {
+		// Of several cookies, the one that authenticates wins.
+		r = a.doWith(t, "GET", "/api/read", "", nil, http.Header{
+			"Cookie": {cookieName + "=not-a-session-cookie; " + cookieName + "=" + sess},
+		})
+		wantJSON(t, r, http.StatusOK, `{"count":2}`)
+	}
 	wantJSON(t, a.do(t, "GET", "/api/read", sess, nil), http.StatusOK, `{"count":2}`)
 
-	// The page escapes what it shows.
-	r = a.do(t, "POST", "/api/login", "", url.Values{"user": {`<img src=x onerror=alert(1)>`}})
+	// What the page shows is escaped (cookie mode) or never part of it
+	// (jwt mode); the API returns it as JSON.
+	const evil = `<img src=x onerror=alert(1)>`
+	r = a.do(t, "POST", "/api/login", "", url.Values{"user": {evil}})
+	wantJSON(t, r, http.StatusOK, `{"user":"<img src=x onerror=alert(1)>"}`)
+	r = a.do(t, "GET", "/", a.mustToken(t, r), nil)
 	wantStatus(t, r, http.StatusOK)
-	r = a.do(t, "GET", "/", mustSessionCookie(t, r).Value, nil)
-	wantStatus(t, r, http.StatusOK)
-	if body := string(r.body); strings.Contains(body, "<img") || !strings.Contains(body, "&lt;img src=x") {
+	if body := string(r.body); strings.Contains(body, "<img") || (!a.tr.jwt() && !strings.Contains(body, "&lt;img src=x")) {
 		t.Errorf("GET / does not escape the user name:\n%s", body)
 	}
 
-	// Logout destroys the session and clears the cookie.
+	// Logout destroys the session and tells the client to drop its token.
 	r = a.do(t, "POST", "/api/logout", sess, nil)
 	if r.status != http.StatusOK && r.status != http.StatusNoContent {
 		t.Errorf("logout: status %d, want 200 or 204; body %s", r.status, r.body)
 	}
-	ck = mustSessionCookie(t, r)
-	if ck.Value != "" || ck.MaxAge >= 0 || !strings.Contains(r.header.Get("Set-Cookie"), "Max-Age=0") {
-		t.Errorf("logout Set-Cookie %q, want an empty value and Max-Age=0", r.header.Get("Set-Cookie"))
-	}
+	a.wantCleared(t, r)
 	r = a.do(t, "GET", "/api/read", sess, nil)
 	wantJSON(t, r, http.StatusOK, `{"count":0}`)
-	wantNoCookie(t, r)
+	a.wantNoToken(t, r)
 	wantErrorJSON(t, a.do(t, "GET", "/api/me", sess, nil), http.StatusUnauthorized)
 
 	// Logout without a session has nothing to clear.
@@ -348,9 +488,57 @@ func walkContract(t *testing.T, a *app) {
 	if r.status != http.StatusOK && r.status != http.StatusNoContent {
 		t.Errorf("logout without session: status %d, want 200 or 204", r.status)
 	}
-	wantNoCookie(t, r)
+	a.wantNoToken(t, r)
 
 	wantErrorJSON(t, a.do(t, "POST", "/api/logout-all", "", nil), http.StatusNotImplemented)
+}
+
+// wantStaticPage checks the jwt-mode page: static (it shows no session
+// data: the walk's user is alice), with a script that keeps the token in
+// sessionStorage, sends it in the Session-Token header, and shows data as
+// text only.
+func wantStaticPage(t *testing.T, r response) {
+	t.Helper()
+	body := string(r.body)
+	for _, want := range []string{"sessionStorage", `"Session-Token"`, "headers.get(", ".textContent", "/api/login", "/api/me", "/api/count", "/api/logout"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("GET / (jwt) lacks %q:\n%s", want, body)
+		}
+	}
+	for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "localStorage", "alice"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("GET / (jwt) holds %q:\n%s", bad, body)
+		}
+	}
+}
+
+// resign returns the JWT tok with its header and claims unchanged, signed
+// with HS256 key key.
+func resign(tok string, key []byte) string {
+	signed := tok[:strings.LastIndexByte(tok, '.')]
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(signed))
+	return signed + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// jwtPart returns part i (0 header, 1 claims, 2 signature) of JWT tok.
+func jwtPart(t *testing.T, tok string, i int) string {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("a token of %d parts, want 3", len(parts))
+	}
+	return parts[i]
+}
+
+func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+func mustHex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 // flipChar returns s with the character at i replaced by another base64url
@@ -365,6 +553,7 @@ func flipChar(s string, i int) string {
 
 // app is a running instance of the program.
 type app struct {
+	tr   transport
 	base string
 	cmd  *exec.Cmd
 	out  syncBuffer    // stdout and stderr
@@ -372,7 +561,7 @@ type app struct {
 	err  error         // the result of Wait, once done is closed
 
 	client    *http.Client
-	seen      []string // every session cookie value the app set
+	seen      []string // every session cookie or token the app set
 	storeDown bool     // doWith accepts 5xx answers
 }
 
@@ -390,11 +579,13 @@ func appEnv() []string {
 	return env
 }
 
-// startApp runs the program with env added to a clean environment on a
-// free loopback port, waits until /health answers, and stops it (checking
-// for a clean exit and that no secret reached the log) when the test ends.
-func startApp(t *testing.T, env ...string) *app {
+// startApp runs the program in transport tr's mode, with env added to a
+// clean environment, on a free loopback port, waits until /health answers,
+// and stops it (checking for a clean exit and that no secret reached the
+// log) when the test ends.
+func startApp(t *testing.T, tr transport, env ...string) *app {
 	t.Helper()
+	env = append(slices.Clone(tr.env), env...)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -403,6 +594,7 @@ func startApp(t *testing.T, env ...string) *app {
 	l.Close()
 
 	a := &app{
+		tr:     tr,
 		base:   "http://" + addr,
 		done:   make(chan struct{}),
 		client: &http.Client{Timeout: 10 * time.Second},
@@ -441,7 +633,7 @@ func startApp(t *testing.T, env ...string) *app {
 }
 
 // stop sends SIGINT and expects a graceful exit, then checks the log for
-// the secrets in env and the cookies the app set.
+// the secrets in env and the cookies or tokens the app set.
 func (a *app) stop(t *testing.T, env []string) {
 	exitedEarly := false
 	select {
@@ -475,7 +667,7 @@ func (a *app) stop(t *testing.T, env []string) {
 	}
 	for _, v := range a.seen {
 		if strings.Contains(logs, v) {
-			t.Errorf("the log holds a session cookie")
+			t.Errorf("the log holds a session token (%s mode)", a.tr.name)
 			break
 		}
 	}
@@ -492,8 +684,8 @@ type response struct {
 	cookies      []*http.Cookie // from Set-Cookie
 }
 
-// do sends a request carrying session cookie value sess (no cookie when
-// sess is ""), and form, when not nil, as an urlencoded body.
+// do sends a request carrying session token sess in the app's transport
+// (none when sess is ""), and form, when not nil, as an urlencoded body.
 func (a *app) do(t *testing.T, method, path, sess string, form url.Values) response {
 	t.Helper()
 	return a.doWith(t, method, path, sess, form, nil)
@@ -508,8 +700,11 @@ func (a *app) doStoreDown(t *testing.T, method, path, sess string) response {
 	return a.doWith(t, method, path, sess, nil, nil)
 }
 
-// doWith is do with extra request headers; a Cookie header in h replaces
-// the one do would send.
+// doWith is do with extra request headers; a Cookie or Session-Token
+// header in h replaces the one do would send. It checks what every
+// response must get right: no 5xx; in jwt mode no cookie at all, and a
+// token only with the headers that keep it out of caches and readable
+// cross-origin; in cookie mode no token header.
 func (a *app) doWith(t *testing.T, method, path, sess string, form url.Values, h http.Header) response {
 	t.Helper()
 	var body io.Reader
@@ -524,7 +719,7 @@ func (a *app) doWith(t *testing.T, method, path, sess string, form url.Values, h
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	if sess != "" {
-		req.Header.Set("Cookie", cookieName+"="+sess)
+		a.tr.attach(req.Header, sess)
 	}
 	for k, vs := range h {
 		req.Header[k] = vs
@@ -539,10 +734,25 @@ func (a *app) doWith(t *testing.T, method, path, sess string, form url.Values, h
 		t.Fatalf("%s %s: reading the body: %v", method, path, err)
 	}
 	r := response{method: method, path: path, status: resp.StatusCode, header: resp.Header, body: b, cookies: resp.Cookies()}
-	for _, c := range r.cookies {
-		if c.Name == cookieName && c.Value != "" {
-			a.seen = append(a.seen, c.Value)
+	for _, tok := range a.tr.tokens(r) {
+		if tok != "" {
+			a.seen = append(a.seen, tok)
 		}
+	}
+	if a.tr.jwt() {
+		if sc := r.header.Values("Set-Cookie"); len(sc) > 0 {
+			t.Errorf("%s %s: Set-Cookie %q in jwt mode, want no cookies at all", method, path, sc)
+		}
+		if toks := r.header.Values(tokenHeader); len(toks) > 0 && toks[0] != "" {
+			if cc := r.header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
+				t.Errorf("%s %s: a token with Cache-Control %q, want no-store", method, path, cc)
+			}
+			if eh := r.header.Get("Access-Control-Expose-Headers"); !strings.Contains(eh, tokenHeader) {
+				t.Errorf("%s %s: a token with Access-Control-Expose-Headers %q, want %s", method, path, eh, tokenHeader)
+			}
+		}
+	} else if toks := r.header.Values(tokenHeader); len(toks) > 0 {
+		t.Errorf("%s %s: %s header in cookie mode", method, path, tokenHeader)
 	}
 	if r.status >= 500 && r.status != http.StatusNotImplemented && !a.storeDown {
 		t.Errorf("%s %s: server error %d: %s", method, path, r.status, b)
@@ -596,6 +806,46 @@ func wantNoCookie(t *testing.T, r response) {
 	t.Helper()
 	if sc := r.header.Values("Set-Cookie"); len(sc) > 0 {
 		t.Errorf("%s %s: Set-Cookie %q, want none", r.method, r.path, sc)
+	}
+}
+
+// mustToken returns the one new token r gives the client.
+func (a *app) mustToken(t *testing.T, r response) string {
+	t.Helper()
+	toks := a.tr.tokens(r)
+	if len(toks) != 1 || toks[0] == "" {
+		t.Fatalf("%s %s: %d session tokens set (empty: %v), want one new token", r.method, r.path, len(toks), slices.Contains(toks, ""))
+	}
+	return toks[0]
+}
+
+// wantNoToken checks that r neither gives nor clears a token, and in
+// cookie mode that it sets no cookie at all (jwt mode checks that on
+// every response).
+func (a *app) wantNoToken(t *testing.T, r response) {
+	t.Helper()
+	if a.tr.jwt() {
+		if n := len(a.tr.tokens(r)); n > 0 {
+			t.Errorf("%s %s: %d %s headers, want none", r.method, r.path, n, tokenHeader)
+		}
+		return
+	}
+	wantNoCookie(t, r)
+}
+
+// wantCleared checks that r tells the client to drop its token: an
+// expired empty cookie, or one empty Session-Token header.
+func (a *app) wantCleared(t *testing.T, r response) {
+	t.Helper()
+	if a.tr.jwt() {
+		if toks, ok := r.header[tokenHeader]; !ok || len(toks) != 1 || toks[0] != "" {
+			t.Errorf("%s %s: %s headers %d, want one empty one", r.method, r.path, tokenHeader, len(toks))
+		}
+		return
+	}
+	ck := mustSessionCookie(t, r)
+	if ck.Value != "" || ck.MaxAge >= 0 || !strings.Contains(r.header.Get("Set-Cookie"), "Max-Age=0") {
+		t.Errorf("%s %s: Set-Cookie %q, want an empty value and Max-Age=0", r.method, r.path, r.header.Get("Set-Cookie"))
 	}
 }
 
