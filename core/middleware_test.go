@@ -1,0 +1,34 @@
+package sessions_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	sessions "github.com/gosessions/sessions/core"
+	"github.com/gosessions/sessions/core/sessionstest"
+)
+
+// TestMiddlewareConformance holds the net/http Middleware to the
+// conformance kit.
+func TestMiddlewareConformance(t *testing.T) {
+	sessionstest.Run(t, sessionstest.Harness{Serve: serveMiddleware})
+}
+
+// serveMiddleware serves routes on a net/http mux behind Middleware.
+func serveMiddleware(t testing.TB, st *sessions.Store, routes []sessionstest.Route) string {
+	mux := http.NewServeMux()
+	for _, rt := range routes {
+		mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
+			r.ParseForm()
+			status, body := rt.Handle(sessions.FromContext(r.Context()), r.Form)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			json.NewEncoder(w).Encode(body)
+		})
+	}
+	srv := httptest.NewServer(sessions.Middleware(st, sessions.MiddlewareOptions{})(mux))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}

@@ -1,0 +1,212 @@
+package sessionstest
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	sessions "github.com/gosessions/sessions/core"
+)
+
+// transportKit is what the checks need to know about one transport: how
+// to make a store that uses it, and how a client sends and receives its
+// token. The checks are written against it, so that a new transport is one
+// more transportKit.
+type transportKit struct {
+	name string
+
+	// newStore returns a store on the server at storeURL, whose clients
+	// carry their token over this transport.
+	newStore func(t testing.TB, storeURL string, so sessions.StoreOptions) *sessions.Store
+
+	// attach puts token on the request as a client of this transport
+	// sends it, verbatim (even when empty or malformed).
+	attach func(req *http.Request, token string)
+
+	// read reports the token the response gives the client (set), or
+	// whether it tells the client to drop its token (cleared).
+	read func(resp *http.Response) (token string, set, cleared bool)
+
+	// foreign returns tokens that authenticate with a sibling store of f
+	// (same server and key prefix, naming a live session that holds
+	// key "x") but must not be accepted by f's store: sealed with another
+	// key, for another name, and so on.
+	foreign func(t testing.TB, f *fixture) []namedToken
+
+	// only lists the checks that apply to this transport alone.
+	only []check
+}
+
+// namedToken is a token with a name for its subtest.
+type namedToken struct {
+	name, token string
+}
+
+// check is one behaviour, run as one parallel subtest.
+type check struct {
+	name string
+	run  func(t *testing.T, s *suite)
+}
+
+// suite runs checks for one transport.
+type suite struct {
+	e  *env
+	tk *transportKit
+}
+
+func (s *suite) run(t *testing.T, checks []check) {
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.run(t, s)
+		})
+	}
+}
+
+// fixture is one store under test: its own key prefix and proxy, served
+// by the harness with the kit's routes.
+type fixture struct {
+	e     *env
+	tk    *transportKit
+	so    sessions.StoreOptions // as given to the store, KeyPrefix set
+	proxy *proxy
+	store *sessions.Store
+	base  string // the harness's base URL
+	raw   *respConn
+}
+
+// setup makes a fixture for t with the suite's transport.
+func (s *suite) setup(t testing.TB, so sessions.StoreOptions) *fixture {
+	t.Helper()
+	return s.e.setup(t, s.tk, so)
+}
+
+// setup makes a fixture for t: a proxy, a store through it with a fresh key
+// prefix, and the harness serving the routes for that store. The keys
+// under the prefix are deleted when t ends.
+func (e *env) setup(t testing.TB, tk *transportKit, so sessions.StoreOptions) *fixture {
+	t.Helper()
+	if so.KeyPrefix == "" {
+		so.KeyPrefix = newPrefix()
+	}
+	f := &fixture{e: e, tk: tk, so: so, raw: dialRESP(t, e)}
+	t.Cleanup(func() { f.raw.deletePrefix(t, so.KeyPrefix) })
+	f.proxy = startProxy(t, e.addr)
+	f.store = tk.newStore(t, f.storeURL(), so)
+	f.base = f.serve(t, f.store)
+	return f
+}
+
+// storeURL is the URL of the server through f's proxy.
+func (f *fixture) storeURL() string { return f.e.viaProxy(f.proxy.addr()) }
+
+// serve mounts the kit's routes for st with the harness.
+func (f *fixture) serve(t testing.TB, st *sessions.Store) string {
+	t.Helper()
+	base := f.e.h.Serve(t, st, kitRoutes())
+	if !strings.HasPrefix(base, "http://127.0.0.1:") && !strings.HasPrefix(base, "http://[::1]:") {
+		t.Fatalf("sessionstest: Harness.Serve returned %q, want an http://127.0.0.1:PORT URL", base)
+	}
+	return strings.TrimSuffix(base, "/")
+}
+
+// client returns a client of f's server without a token.
+func (f *fixture) client(t testing.TB) *client { return f.clientAt(t, f.base) }
+
+// clientAt returns a client of the server at base (one of f's stores).
+func (f *fixture) clientAt(t testing.TB, base string) *client {
+	return &client{t: t, tk: f.tk, hc: f.e.hc, base: base}
+}
+
+// clientWith returns a client of f's server that sends token.
+func (f *fixture) clientWith(t testing.TB, token string) *client {
+	c := f.client(t)
+	c.setToken(token)
+	return c
+}
+
+// keys returns the store keys under f's prefix.
+func (f *fixture) keys(t testing.TB) []string {
+	t.Helper()
+	return f.raw.keys(t, f.so.KeyPrefix)
+}
+
+// onlyKey returns the one store key under f's prefix, failing t when
+// there is not exactly one.
+func (f *fixture) onlyKey(t testing.TB) string {
+	t.Helper()
+	keys := f.keys(t)
+	if len(keys) != 1 {
+		t.Fatalf("store holds %d keys under the test prefix, want 1", len(keys))
+	}
+	return keys[0]
+}
+
+// wantKeys fails t unless the store holds n keys under f's prefix.
+func (f *fixture) wantKeys(t testing.TB, n int, when string) {
+	t.Helper()
+	if got := len(f.keys(t)); got != n {
+		t.Errorf("%s: store holds %d keys under the test prefix, want %d", when, got, n)
+	}
+}
+
+// wantCommands fails t unless the session commands since the last reset
+// number between lo and hi.
+func (f *fixture) wantCommands(t testing.TB, lo, hi int, what string) {
+	t.Helper()
+	cmds := f.proxy.commands()
+	if len(cmds) < lo || len(cmds) > hi {
+		want := fmt.Sprintf("between %d and %d", lo, hi)
+		if lo == hi {
+			want = fmt.Sprint(lo)
+		}
+		t.Errorf("%s: %d store commands %v, want %s", what, len(cmds), cmds, want)
+	}
+}
+
+// mint saves a session holding values in st directly, without the
+// harness, and returns the response that carries its token.
+func mint(t testing.TB, st *sessions.Store, values map[string]string) *http.Response {
+	t.Helper()
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodPost, "/", nil)
+	c := sessions.HTTPCarrier(w, r)
+	s := st.Load(context.Background(), c)
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		if err := s.Set(k, values[k]); err != nil {
+			t.Fatalf("sessionstest: mint: Set: %v", err)
+		}
+	}
+	if err := st.Save(context.Background(), c, s); err != nil {
+		t.Fatalf("sessionstest: mint: Save: %v", err)
+	}
+	return w.Result()
+}
+
+// warmUp runs both store scripts once on the server, so that the command
+// counts of the checks do not depend on whether the server has them
+// cached yet (a first run costs EVALSHA and EVAL).
+func (e *env) warmUp(t *testing.T) {
+	t.Helper()
+	tk := cookieKit(e)
+	prefix := newPrefix()
+	raw := dialRESP(t, e)
+	defer raw.deletePrefix(t, prefix)
+	st := tk.newStore(t, e.storeURL.String(), sessions.StoreOptions{KeyPrefix: prefix})
+	resp := mint(t, st, map[string]string{"x": "1"})
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	for _, ck := range resp.Cookies() {
+		r.AddCookie(ck)
+	}
+	c := sessions.HTTPCarrier(w, r)
+	s := st.Load(context.Background(), c)
+	if _, _, err := sessions.Get[string](s, "x"); err != nil {
+		t.Fatalf("sessionstest: warm-up read: %v", err)
+	}
+}

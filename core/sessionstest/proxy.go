@@ -1,0 +1,370 @@
+package sessionstest
+
+import (
+	"bytes"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// setupCommands are the commands a client sends to set up or check a
+// connection. They are not counted as session work.
+var setupCommands = map[string]bool{
+	"HELLO": true, "CLIENT": true, "SELECT": true, "AUTH": true,
+	"PING": true, "QUIT": true, "RESET": true, "READONLY": true,
+}
+
+// proxyMode is what the proxy does with traffic.
+type proxyMode int
+
+const (
+	proxyUp    proxyMode = iota // forward everything
+	proxyCut                    // close every connection, refuse new ones
+	proxyStall                  // keep connections, forward nothing
+)
+
+// proxy is a loopback TCP proxy in front of the store server, one per
+// store. It records the name of every command a client sends through it,
+// before forwarding it (so a command is recorded before its reply can
+// exist), and can cut or stall the traffic to simulate a store failure.
+type proxy struct {
+	ln       net.Listener
+	upstream string
+
+	mu     sync.Mutex
+	mode   proxyMode
+	closed bool
+	pairs  map[*pair]struct{}
+	cmds   []string // session commands since the last reset
+	lose   bool     // lose the reply to the next session command
+}
+
+// pair is one proxied connection.
+type pair struct {
+	client, server net.Conn
+	tainted        bool // bytes were dropped while stalled: the stream is broken
+	loseReply      bool // drop the connection instead of the next reply
+	once           sync.Once
+}
+
+func (pr *pair) close() {
+	pr.once.Do(func() {
+		pr.client.Close()
+		pr.server.Close()
+	})
+}
+
+// startProxy starts a proxy to upstream (host:port) on 127.0.0.1 and
+// stops it when t ends.
+func startProxy(t testing.TB, upstream string) *proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("sessionstest: proxy: %v", err)
+	}
+	p := &proxy{ln: ln, upstream: upstream, pairs: make(map[*pair]struct{})}
+	go p.serve()
+	t.Cleanup(p.close)
+	return p
+}
+
+// addr returns the proxy's host:port.
+func (p *proxy) addr() string { return p.ln.Addr().String() }
+
+func (p *proxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		go p.handle(c)
+	}
+}
+
+func (p *proxy) handle(c net.Conn) {
+	if !p.accepting() {
+		c.Close()
+		return
+	}
+	s, err := net.DialTimeout("tcp", p.upstream, 5*time.Second)
+	if err != nil {
+		c.Close()
+		return
+	}
+	pr := &pair{client: c, server: s}
+	p.mu.Lock()
+	if p.closed || p.mode == proxyCut {
+		p.mu.Unlock()
+		pr.close()
+		return
+	}
+	p.pairs[pr] = struct{}{}
+	p.mu.Unlock()
+	go p.pump(pr, s, c, nil)
+	sc := &respScanner{onCommand: func(name string) { p.record(pr, name) }}
+	p.pump(pr, c, s, sc)
+}
+
+func (p *proxy) accepting() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !p.closed && p.mode != proxyCut
+}
+
+// pump copies src to dst until either fails, scanning the bytes with sc
+// (when not nil) before forwarding them.
+func (p *proxy) pump(pr *pair, src, dst net.Conn, sc *respScanner) {
+	defer p.drop(pr)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if sc != nil {
+				sc.feed(buf[:n])
+			}
+			if sc == nil && p.losing(pr) {
+				return
+			}
+			if p.forwarding(pr) {
+				if _, err := dst.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// forwarding reports whether bytes may pass; while stalled it marks pr as
+// broken instead.
+func (p *proxy) forwarding(pr *pair) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.mode == proxyStall {
+		pr.tainted = true
+		return false
+	}
+	return true
+}
+
+// loseNextReply makes the proxy lose the reply to the next session
+// command and close that connection, as a network failure after the
+// server has run a command but before its client has the reply.
+func (p *proxy) loseNextReply() {
+	p.mu.Lock()
+	p.lose = true
+	p.mu.Unlock()
+}
+
+// losing reports whether the reply now arriving on pr is to be lost.
+func (p *proxy) losing(pr *pair) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return pr.loseReply
+}
+
+func (p *proxy) drop(pr *pair) {
+	pr.close()
+	p.mu.Lock()
+	delete(p.pairs, pr)
+	p.mu.Unlock()
+}
+
+func (p *proxy) record(pr *pair, name string) {
+	if setupCommands[name] {
+		return
+	}
+	p.mu.Lock()
+	p.cmds = append(p.cmds, name)
+	if p.lose {
+		p.lose, pr.loseReply = false, true
+	}
+	p.mu.Unlock()
+}
+
+// reset forgets the commands recorded so far.
+func (p *proxy) reset() {
+	p.mu.Lock()
+	p.cmds = nil
+	p.mu.Unlock()
+}
+
+// commands returns the names of the session commands since the last
+// reset, in order.
+func (p *proxy) commands() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.cmds...)
+}
+
+// cut closes every connection and refuses new ones until restore.
+func (p *proxy) cut() {
+	p.mu.Lock()
+	p.mode = proxyCut
+	prs := p.takePairs(func(*pair) bool { return true })
+	p.mu.Unlock()
+	for _, pr := range prs {
+		pr.close()
+	}
+}
+
+// stall keeps connections open, and accepts new ones, but forwards
+// nothing in either direction until restore, so clients time out.
+func (p *proxy) stall() {
+	p.mu.Lock()
+	p.mode = proxyStall
+	p.mu.Unlock()
+}
+
+// restore forwards traffic again. Connections that lost bytes while
+// stalled are closed, as their streams no longer line up.
+func (p *proxy) restore() {
+	p.mu.Lock()
+	p.mode = proxyUp
+	prs := p.takePairs(func(pr *pair) bool { return pr.tainted })
+	p.mu.Unlock()
+	for _, pr := range prs {
+		pr.close()
+	}
+}
+
+// takePairs removes and returns the pairs that match; p.mu is held.
+func (p *proxy) takePairs(match func(*pair) bool) []*pair {
+	var out []*pair
+	for pr := range p.pairs {
+		if match(pr) {
+			out = append(out, pr)
+			delete(p.pairs, pr)
+		}
+	}
+	return out
+}
+
+func (p *proxy) close() {
+	p.mu.Lock()
+	p.closed = true
+	prs := p.takePairs(func(*pair) bool { return true })
+	p.mu.Unlock()
+	p.ln.Close()
+	for _, pr := range prs {
+		pr.close()
+	}
+}
+
+// respScanner follows a stream of RESP requests (arrays of bulk strings,
+// or inline commands) fed to it in arbitrary pieces, and reports the name
+// of each command as soon as that name has been read.
+type respScanner struct {
+	onCommand func(name string)
+
+	st      scanState
+	line    []byte // the header line read so far
+	args    int    // arguments left in the current command
+	first   bool   // the current bulk string is the command name
+	need    int    // bytes left in the current bulk string, CRLF included
+	name    []byte
+	nameLen int
+}
+
+type scanState int
+
+const (
+	scanCommand    scanState = iota // expecting "*N" or an inline command
+	scanBulkHeader                  // expecting "$len"
+	scanBulk                        // inside a bulk string
+)
+
+// maxNameLen bounds the recorded command name.
+const maxNameLen = 64
+
+func (s *respScanner) feed(b []byte) {
+	for len(b) > 0 {
+		if s.st == scanBulk {
+			n := min(s.need, len(b))
+			if s.first {
+				room := min(s.nameLen, maxNameLen) - len(s.name)
+				if room > 0 {
+					s.name = append(s.name, b[:min(room, n)]...)
+				}
+			}
+			s.need -= n
+			b = b[n:]
+			if s.need == 0 {
+				s.endArg()
+			}
+			continue
+		}
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			s.line = append(s.line, b...)
+			return
+		}
+		s.line = append(s.line, b[:i]...)
+		b = b[i+1:]
+		s.header(bytes.TrimSuffix(s.line, []byte{'\r'}))
+		s.line = s.line[:0]
+	}
+}
+
+// header handles one complete header line.
+func (s *respScanner) header(line []byte) {
+	switch s.st {
+	case scanCommand:
+		if len(line) == 0 {
+			return
+		}
+		if line[0] != '*' {
+			if f := bytes.Fields(line); len(f) > 0 {
+				s.emit(f[0])
+			}
+			return
+		}
+		n, err := strconv.Atoi(string(line[1:]))
+		if err != nil || n <= 0 {
+			return
+		}
+		s.args, s.first, s.st = n, true, scanBulkHeader
+	case scanBulkHeader:
+		if len(line) == 0 || line[0] != '$' {
+			s.st = scanCommand // not a request we understand: resync
+			return
+		}
+		n, err := strconv.Atoi(string(line[1:]))
+		if err != nil {
+			s.st = scanCommand
+			return
+		}
+		if n < 0 {
+			s.endArg()
+			return
+		}
+		if s.first {
+			s.name, s.nameLen = s.name[:0], n
+		}
+		s.need, s.st = n+2, scanBulk
+	}
+}
+
+func (s *respScanner) endArg() {
+	if s.first {
+		s.emit(s.name)
+		s.first = false
+	}
+	s.args--
+	if s.args > 0 {
+		s.st = scanBulkHeader
+	} else {
+		s.st = scanCommand
+	}
+}
+
+func (s *respScanner) emit(name []byte) {
+	if s.onCommand != nil {
+		s.onCommand(strings.ToUpper(string(name)))
+	}
+}
