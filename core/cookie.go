@@ -220,6 +220,8 @@ func (t *cookieTransport) clear(c Carrier) {
 	noStore(c, "Cookie")
 }
 
+func (t *cookieTransport) vary() string { return "Cookie" }
+
 func (t *cookieTransport) cookie(value string) *http.Cookie {
 	return &http.Cookie{
 		Name:        t.opts.Name,

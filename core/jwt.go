@@ -103,7 +103,7 @@ func NewJWTStore(client redis.UniversalClient, so StoreOptions, jo JWTOptions) (
 	if err != nil {
 		return nil, err
 	}
-	st.tr, err = newJWTTransport(jo, st.opts.IdleTimeout, st.opts.AbsoluteTimeout)
+	st.tr, err = newJWTTransport(jo, st.opts.IdleTimeout, st.opts.AbsoluteTimeout, st.now)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ type jwtTransport struct {
 	idle     time.Duration
 	lifetime time.Duration
 	parser   *jwt.Parser
-	vary     string
+	varyOn   string
 }
 
 // sessionClaims are the claims of a session token.
@@ -133,7 +133,7 @@ type sessionClaims struct {
 	jwt.RegisteredClaims
 }
 
-func newJWTTransport(o JWTOptions, idle, lifetime time.Duration) (*jwtTransport, error) {
+func newJWTTransport(o JWTOptions, idle, lifetime time.Duration, now func() time.Time) (*jwtTransport, error) {
 	if o.Header == "" {
 		o.Header = DefaultJWTHeader
 	}
@@ -158,9 +158,9 @@ func newJWTTransport(o JWTOptions, idle, lifetime time.Duration) (*jwtTransport,
 	case o.MaxTokenLength < 0:
 		return nil, fmt.Errorf("%w: JWTOptions.MaxTokenLength must not be negative", ErrInvalidOptions)
 	}
-	t := &jwtTransport{opts: o, idle: idle, lifetime: lifetime, vary: o.Header}
+	t := &jwtTransport{opts: o, idle: idle, lifetime: lifetime, varyOn: o.Header}
 	if o.AcceptBearer {
-		t.vary += ", Authorization"
+		t.varyOn += ", Authorization"
 	}
 	algs := map[string]bool{}
 	ids := map[string]bool{}
@@ -186,6 +186,7 @@ func newJWTTransport(o JWTOptions, idle, lifetime time.Duration) (*jwtTransport,
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(o.Leeway),
 		jwt.WithStrictDecoding(),
+		jwt.WithTimeFunc(now),
 	}
 	if o.Issuer != "" {
 		popts = append(popts, jwt.WithIssuer(o.Issuer))
@@ -291,8 +292,9 @@ func (t *jwtTransport) keyFor(tok *jwt.Token) (any, error) {
 	return nil, jwt.ErrTokenUnverifiable
 }
 
-// parse verifies a token and returns its claims; any failure is a refusal.
-func (t *jwtTransport) parse(tok string, now time.Time) (sessionID, time.Time, bool) {
+// parse verifies a token and returns its sid and expiry; any failure is a
+// refusal. Times are checked against the store's clock.
+func (t *jwtTransport) parse(tok string) (sessionID, time.Time, bool) {
 	var id sessionID
 	if tok == "" || len(tok) > t.opts.MaxTokenLength {
 		return id, time.Time{}, false
@@ -314,7 +316,7 @@ func (t *jwtTransport) parse(tok string, now time.Time) (sessionID, time.Time, b
 }
 
 func (t *jwtTransport) read(c Carrier, now time.Time) (sessionID, bool, bool) {
-	id, exp, ok := t.parse(t.token(c), now)
+	id, exp, ok := t.parse(t.token(c))
 	if !ok {
 		return id, false, false
 	}
@@ -362,5 +364,7 @@ func (t *jwtTransport) clear(c Carrier) { t.header(c, "") }
 func (t *jwtTransport) header(c Carrier, value string) {
 	c.AddHeader(t.opts.Header, value)
 	c.AddHeader("Access-Control-Expose-Headers", t.opts.Header)
-	noStore(c, t.vary)
+	noStore(c, t.varyOn)
 }
+
+func (t *jwtTransport) vary() string { return t.varyOn }

@@ -15,23 +15,40 @@ var sessionKey = &contextKey{"session"}
 type MiddlewareOptions struct {
 	// ErrorHandler answers a request whose session could not be loaded or
 	// saved. The default, DefaultErrorHandler, answers 503 for a store
-	// failure and 500 otherwise.
+	// failure, 413 for a session grown too large and 500 otherwise.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 }
 
-// DefaultErrorHandler answers 503 when err wraps ErrUnavailable and 500
-// otherwise, with a short JSON body that names no secret.
+// DefaultErrorHandler answers with ErrorStatus(err) and a short JSON body
+// that names no secret.
 func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
+	code := ErrorStatus(err)
+	msg := `{"error":"session error"}`
+	switch code {
+	case http.StatusServiceUnavailable:
+		msg = `{"error":"session store unavailable"}`
+	case http.StatusRequestEntityTooLarge:
+		msg = `{"error":"session too large"}`
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
-	if errors.Is(err, ErrUnavailable) {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write([]byte(`{"error":"session store unavailable"}` + "\n"))
-		return
+	w.WriteHeader(code)
+	w.Write([]byte(msg + "\n"))
+}
+
+// ErrorStatus maps a session error to an HTTP status: 503 for
+// ErrUnavailable (the store is down or slow), 413 for ErrTooLarge (the
+// request would grow the session past its limit), 500 for anything else.
+func ErrorStatus(err error) int {
+	switch {
+	case errors.Is(err, ErrUnavailable):
+		return http.StatusServiceUnavailable
+	case errors.Is(err, ErrTooLarge):
+		return http.StatusRequestEntityTooLarge
+	default:
+		return http.StatusInternalServerError
 	}
-	w.WriteHeader(http.StatusInternalServerError)
-	w.Write([]byte(`{"error":"session error"}` + "\n"))
 }
 
 // Middleware returns net/http middleware that attaches the request's

@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strconv"
@@ -20,6 +21,8 @@ import (
 //	_a  absolute deadline, Unix ms
 //	_r  revision, incremented by every save (for optimistic concurrency)
 //	_z  size of the data fields in bytes (names plus values)
+//	_o  nonce of the last write, _or its reply (for retried writes)
+//	_t  present once Renew took the record: it reads as missing
 //	d:K the encoded value of session key K
 //	f   pending flash messages, a JSON array of strings
 //
@@ -36,23 +39,33 @@ const (
 )
 
 // loadScript reads a session and refreshes its idle TTL (ARGV[3] "r"), or
-// reads and deletes it (ARGV[3] "t", for Renew), in one step. A session past
-// its absolute deadline is deleted and reads as missing.
+// takes it for Renew (ARGV[3] "t", with ARGV[4] a nonce), in one step. A
+// session past its absolute deadline is deleted and reads as missing.
+//
+// A take leaves a tombstone (_t = the nonce) that lives at most 10 s and
+// reads as missing to everyone but a retry of the same take, so a retry
+// after a lost reply gets the data again while the old id is dead at once.
 var loadScript = redis.NewScript(`
 local k = KEYS[1]
 local now, idle = tonumber(ARGV[1]), tonumber(ARGV[2])
 local all = redis.call('HGETALL', k)
 if #all == 0 then return false end
-local abs
+local abs, tomb
 for i = 1, #all, 2 do
-  if all[i] == '_a' then abs = tonumber(all[i+1]) end
+  if all[i] == '_a' then abs = tonumber(all[i+1])
+  elseif all[i] == '_t' then tomb = all[i+1] end
+end
+if tomb then
+  if ARGV[3] == 't' and tomb == ARGV[4] then return all end
+  return false
 end
 if not abs or abs <= now then
   redis.call('DEL', k)
   return false
 end
 if ARGV[3] == 't' then
-  redis.call('DEL', k)
+  redis.call('HSET', k, '_t', ARGV[4])
+  redis.call('PEXPIRE', k, math.min(10000, abs - now))
 else
   redis.call('HSET', k, '_s', ARGV[1])
   redis.call('PEXPIRE', k, math.min(idle, abs - now))
@@ -66,22 +79,37 @@ return all
 //	        fails if it is missing, so a save never resurrects a session
 //	ARGV[2] now (ms), ARGV[3] idle timeout (ms), ARGV[4] max data size
 //	ARGV[5] absolute deadline (ms) and ARGV[6] created (ms), for "c"
-//	ARGV[7...] ops: optional leading "x" (clear data), then
+//	ARGV[7] a nonce naming this write
+//	ARGV[8...] ops: optional leading "x" (clear data), then
 //	        "s" field value | "d" field | "i" field delta
 //
-// It returns {"ok", deadline, revision, incr results...} or {status}.
-// Sizes are checked before anything is written.
+// It returns {"ok", deadline, revision, incr results...} as strings, or
+// {status}. Sizes are checked before anything is written. The write's
+// nonce and reply are kept in the record (_o, _or), so that a client's
+// retry after a lost reply gets the same reply instead of a second
+// application (an Incr counted twice, a create finding itself).
 var writeScript = redis.NewScript(`
 local k = KEYS[1]
 local mode, now, idle, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local nonce = ARGV[7]
+local function replay(r)
+  local out = {}
+  for v in string.gmatch(r, '[^,]+') do out[#out+1] = v end
+  return out
+end
 local abs, z
 if mode == 'c' then
-  if redis.call('EXISTS', k) == 1 then return {'exists'} end
+  if redis.call('EXISTS', k) == 1 then
+    local o = redis.call('HMGET', k, '_o', '_or')
+    if o[1] == nonce then return replay(o[2]) end
+    return {'exists'}
+  end
   abs = ARGV[5]
   z = 0
 else
-  local m = redis.call('HMGET', k, '_v', '_a', '_z')
-  if not m[2] then return {'gone'} end
+  local m = redis.call('HMGET', k, '_v', '_a', '_z', '_t', '_o', '_or')
+  if m[5] == nonce then return replay(m[6]) end
+  if not m[2] or m[4] then return {'gone'} end
   if m[1] ~= '1' then return {'version'} end
   abs = m[2]
   if tonumber(abs) <= now then
@@ -90,7 +118,7 @@ else
   end
   z = tonumber(m[3]) or 0
 end
-local i = 7
+local i = 8
 local cleared = (mode == 'c')
 if ARGV[i] == 'x' then
   cleared = true
@@ -145,15 +173,15 @@ while i <= #ARGV do
   else
     local ok, n = pcall(redis.call, 'HINCRBY', k, f, ARGV[i+2])
     if not ok then return {'notint'} end
-    out[#out+1] = n
+    out[#out+1] = string.format('%.0f', n)
     i = i + 3
   end
 end
 if mode == 'c' then
   redis.call('HSET', k, '_v', '1', '_c', ARGV[6], '_a', abs)
 end
-redis.call('HSET', k, '_s', ARGV[2], '_z', z)
-out[3] = redis.call('HINCRBY', k, '_r', 1)
+out[3] = string.format('%.0f', redis.call('HINCRBY', k, '_r', 1))
+redis.call('HSET', k, '_s', ARGV[2], '_z', z, '_o', nonce, '_or', table.concat(out, ','))
 redis.call('PEXPIRE', k, math.min(idle, tonumber(abs) - now))
 return out
 `)
@@ -190,12 +218,12 @@ func unavailable(op string, err error) error {
 func (st *Store) load(ctx context.Context, key string, now time.Time, take bool) (*record, error) {
 	ctx, cancel := context.WithTimeout(ctx, st.opts.Timeout)
 	defer cancel()
-	mode := "r"
+	mode, nonce := "r", ""
 	if take {
-		mode = "t"
+		mode, nonce = "t", rand.Text()
 	}
 	res, err := loadScript.Run(ctx, st.client, []string{key},
-		now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), mode).Slice()
+		now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), mode, nonce).Slice()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
@@ -238,13 +266,14 @@ type writeResult struct {
 func (st *Store) write(ctx context.Context, key string, mode writeMode, now, deadline, created time.Time, ops []any) (writeResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, st.opts.Timeout)
 	defer cancel()
-	args := make([]any, 0, 6+len(ops))
+	args := make([]any, 0, 7+len(ops))
 	args = append(args, string(mode), now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), st.opts.MaxSize)
 	if mode == modeCreate {
 		args = append(args, deadline.UnixMilli(), created.UnixMilli())
 	} else {
 		args = append(args, "", "")
 	}
+	args = append(args, rand.Text())
 	args = append(args, ops...)
 	res, err := writeScript.Run(ctx, st.client, []string{key}, args...).Slice()
 	if err != nil {
@@ -266,15 +295,12 @@ func (st *Store) write(ctx context.Context, key string, mode writeMode, now, dea
 	default:
 		return writeResult{}, unavailable("save", fmt.Errorf("unexpected script reply"))
 	}
-	out := writeResult{}
-	if len(res) >= 3 {
-		dl, _ := res[1].(string)
-		out.deadline = msTime(dl)
-		out.rev, _ = res[2].(int64)
-		for _, v := range res[3:] {
-			n, _ := v.(int64)
-			out.incrs = append(out.incrs, n)
-		}
+	if len(res) < 3 {
+		return writeResult{}, unavailable("save", fmt.Errorf("unexpected script reply"))
+	}
+	out := writeResult{deadline: msTime(res[1]), rev: replyInt(res[2])}
+	for _, v := range res[3:] {
+		out.incrs = append(out.incrs, replyInt(v))
 	}
 	return out, nil
 }
@@ -289,9 +315,17 @@ func (st *Store) remove(ctx context.Context, key string) error {
 	return nil
 }
 
-func msTime(s string) time.Time {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
+// replyInt reads an integer the scripts return as a string.
+func replyInt(v any) int64 {
+	s, _ := v.(string)
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}
+
+// msTime reads a Unix-ms time the scripts return or store as a string.
+func msTime(v any) time.Time {
+	n := replyInt(v)
+	if n == 0 {
 		return time.Time{}
 	}
 	return time.UnixMilli(n)
@@ -315,8 +349,8 @@ func NewClient(rawURL string) (redis.UniversalClient, error) {
 	}
 	opt.ContextTimeoutEnabled = true
 	// Fail fast: a session store that is down should turn into a 503
-	// quickly, not after seconds of redials. The URL may still set
-	// max_retries.
+	// quickly, not after seconds of redials. One retry stays: the store's
+	// writes are safe to retry. The URL may still set max_retries.
 	if !strings.Contains(rawURL, "max_retries=") {
 		opt.MaxRetries = 1
 	}

@@ -46,6 +46,7 @@ type Session struct {
 	rewrite    bool // the transport asked for a reissue of the token
 	issue      bool // the client needs a token for a new id
 	clearToken bool // the client holds a token that is now dead
+	varied     bool // Vary was added to the response
 	loaded     bool // values is a full view of the session
 	values     map[string][]byte
 	dirty      map[string]change
@@ -175,6 +176,12 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any) (writeR
 		s.created, s.deadline = now, now.Add(s.st.opts.AbsoluteTimeout)
 	}
 	s.applyPending(s.values)
+	s.dirty, s.cleared = nil, false
+	if len(s.values) == 0 && len(extra) == 0 {
+		// Nothing to store (a Delete or Clear on a session that does
+		// not exist): create nothing, issue nothing.
+		return writeResult{}, nil
+	}
 	ops := make([]any, 0, 3*len(s.values)+len(extra))
 	for f, v := range s.values {
 		ops = append(ops, "s", f, v)

@@ -20,6 +20,8 @@ type transport interface {
 	write(c Carrier, id sessionID, deadline, now time.Time)
 	// clear tells the client to drop its token.
 	clear(c Carrier)
+	// vary names the request headers the transport reads, for Vary.
+	vary() string
 }
 
 // Store loads and saves sessions in Redict. It is safe for concurrent use;
@@ -95,12 +97,15 @@ func (st *Store) Save(ctx context.Context, c Carrier, s *Session) error {
 		}
 	}
 	switch {
-	case s.issue:
+	case s.issue, s.rewrite && s.state == stateLive:
 		st.tr.write(c, s.id, s.deadline, now)
 	case s.clearToken:
 		st.tr.clear(c)
-	case s.rewrite && s.state == stateLive:
-		st.tr.write(c, s.id, s.deadline, now)
+	case s.state != stateUnread && !s.varied:
+		// The response depends on the session: shared caches must key
+		// it by the token (cached pages must not leak between users).
+		c.AddHeader("Vary", st.tr.vary())
+		s.varied = true
 	}
 	s.issue, s.clearToken, s.rewrite = false, false, false
 	return nil

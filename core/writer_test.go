@@ -119,7 +119,31 @@ func TestMiddlewareErrorHandler(t *testing.T) {
 			s.Set(strings.Repeat("k", i+1), strings.Repeat("v", 20))
 		}
 	})
-	if resp.StatusCode != http.StatusInternalServerError || len(resp.Cookies()) != 0 {
-		t.Fatalf("default handler: status %d, %d cookies; want 500 and none", resp.StatusCode, len(resp.Cookies()))
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || len(resp.Cookies()) != 0 {
+		t.Fatalf("default handler: status %d, %d cookies; want 413 and none", resp.StatusCode, len(resp.Cookies()))
+	}
+}
+
+// TestMiddlewareVaryOnRead: a response that read the session (without
+// setting a token) depends on the cookie, and says so to caches.
+func TestMiddlewareVaryOnRead(t *testing.T) {
+	t.Parallel()
+	st, _ := newCookieStore(t, sessions.StoreOptions{}, sessions.CookieOptions{DisableSecure: true})
+	read := func(w http.ResponseWriter, r *http.Request) {
+		sessions.Get[string](sessions.FromContext(r.Context()), "user")
+		io.WriteString(w, "page")
+	}
+	for _, withSession := range []bool{false, true} {
+		var cookies []*http.Cookie
+		if withSession {
+			cookies = exchange(t, st, nil, func(s *sessions.Session) { s.Set("user", "ada") }).Result().Cookies()
+		}
+		resp := serve(t, st, sessions.MiddlewareOptions{}, read, cookies...)
+		if got := resp.Header.Values("Vary"); len(got) != 1 || got[0] != "Cookie" {
+			t.Errorf("session %v: Vary = %q, want Cookie", withSession, got)
+		}
+		if len(resp.Cookies()) != 0 {
+			t.Errorf("session %v: a read set a cookie", withSession)
+		}
 	}
 }

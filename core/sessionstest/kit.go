@@ -130,10 +130,25 @@ func (f *fixture) clientWith(t testing.TB, token string) *client {
 	return c
 }
 
-// keys returns the store keys under f's prefix.
+// keys returns the live store keys under f's prefix: the records that
+// are not a Renew's tombstone (a record marked _t, which reads as missing
+// and expires within seconds).
 func (f *fixture) keys(t testing.TB) []string {
 	t.Helper()
-	return f.raw.keys(t, f.so.KeyPrefix)
+	var live []string
+	for _, k := range f.raw.keys(t, f.so.KeyPrefix) {
+		if !f.tombstone(t, k) {
+			live = append(live, k)
+		}
+	}
+	return live
+}
+
+// tombstone reports whether key holds a record that Renew took.
+func (f *fixture) tombstone(t testing.TB, key string) bool {
+	t.Helper()
+	_, ok := f.raw.hgetall(t, key)["_t"]
+	return ok
 }
 
 // onlyKey returns the one store key under f's prefix, failing t when

@@ -151,7 +151,7 @@ func checkAbsoluteLifetime(t *testing.T, s *suite) {
 
 // checkSize: a value larger than MaxSize is refused at Set (the route
 // answers 413); a save that would pass MaxSize fails (the integration
-// answers 500) and leaves the stored data as it was.
+// answers 413) and leaves the stored data as it was.
 func checkSize(t *testing.T, s *suite) {
 	const maxSize = 1024
 	f := s.setup(t, sessions.StoreOptions{MaxSize: maxSize})
@@ -177,7 +177,7 @@ func checkSize(t *testing.T, s *suite) {
 			t.Fatalf("the record holds %d data fields, want 3", len(before))
 		}
 		r := c.do(http.MethodPost, "/set", url.Values{"k": {"k3"}, "v": {v}})
-		wantStatus(t, "POST /set of a fourth 300-byte value", r, http.StatusInternalServerError)
+		wantStatus(t, "POST /set of a fourth 300-byte value", r, http.StatusRequestEntityTooLarge)
 		wantNoToken(t, "the failed save", r)
 		if after := dataFields(f.raw.hgetall(t, key)); !maps.Equal(before, after) {
 			t.Errorf("the failed save changed the stored data: %d fields before, %d after", len(before), len(after))

@@ -4,26 +4,20 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 
 	sessions "github.com/gosessions/sessions/core"
 )
 
-// The tests in this file reproduce known core bugs. They fail until the
-// bugs are fixed, so they run only when SESSIONSTEST_KNOWN_BUGS is set:
-//
-//	SESSIONSTEST_KNOWN_BUGS=1 REDICT_URL=redis://127.0.0.1:PORT/0 go test -run KnownBug ./sessionstest
-//
-// Once a bug is fixed, move its test into the kit and drop the guard.
+// The tests in this file hold the core's store to its behaviour when a
+// reply is lost and the client retries the command (go-redis retries on
+// network errors; NewClient keeps one retry): no write may count twice, and
+// no retry may lose data. They drive the core below the HTTP layer, through
+// the kit's proxy, which can drop the reply of the next command.
 
-// knownBugStore returns a cookie store behind its own proxy, without a
-// harness: these bugs live below the HTTP layer.
-func knownBugStore(t *testing.T) (*sessions.Store, *proxy, *respConn, string) {
+// retryStore returns a cookie store behind its own proxy.
+func retryStore(t *testing.T) (*sessions.Store, *proxy, *respConn, string) {
 	t.Helper()
-	if os.Getenv("SESSIONSTEST_KNOWN_BUGS") == "" {
-		t.Skip("reproduces a known core bug; set SESSIONSTEST_KNOWN_BUGS=1 to run")
-	}
 	e := newEnv(t, Harness{})
 	prefix := newPrefix()
 	raw := dialRESP(t, e)
@@ -51,11 +45,9 @@ func roundTrip(t *testing.T, st *sessions.Store, prev *http.Response, fn func(s 
 	return w.Result(), err
 }
 
-// Bug: a write whose reply is lost is retried by go-redis (NewClient
-// leaves MaxRetries at its default, 3) and so applied twice. Incr counts
-// twice.
-func TestKnownBugIncrLostReply(t *testing.T) {
-	st, p, _, _ := knownBugStore(t)
+// An Incr whose reply is lost and retried counts once.
+func TestLostReplyIncr(t *testing.T) {
+	st, p, _, _ := retryStore(t)
 	prev := mint(t, st, map[string]string{"x": "1"})
 	roundTrip(t, st, prev, func(s *sessions.Session) { s.Incr("n", 1) })
 	p.loseNextReply()
@@ -67,11 +59,9 @@ func TestKnownBugIncrLostReply(t *testing.T) {
 	}
 }
 
-// Bug: Renew reads and deletes the old record in one step; when that
-// reply is lost the retry finds nothing, and Renew carries on with an
-// empty session and no error: the user's data is silently dropped.
-func TestKnownBugRenewLostReply(t *testing.T) {
-	st, p, _, _ := knownBugStore(t)
+// A Renew whose take is retried after a lost reply keeps the data.
+func TestLostReplyRenew(t *testing.T) {
+	st, p, _, _ := retryStore(t)
 	prev := mint(t, st, map[string]string{"user": "ada"})
 	var (
 		renewErr error
@@ -82,26 +72,24 @@ func TestKnownBugRenewLostReply(t *testing.T) {
 		renewErr = s.Renew()
 		_, found, _ = sessions.Get[string](s, "user")
 	})
-	if renewErr == nil && saveErr == nil && !found {
-		t.Error("Renew with its reply lost: no error, and the session's data is gone")
+	if renewErr != nil || saveErr != nil || !found {
+		t.Errorf("Renew with its reply lost: Renew %v, Save %v, data kept %v; want no error and the data", renewErr, saveErr, found)
 	}
 }
 
-// Bug: a create whose reply is lost is retried, finds its own record
-// ("exists") and creates another under a new id: the first is orphaned.
-func TestKnownBugCreateLostReply(t *testing.T) {
-	st, p, raw, prefix := knownBugStore(t)
+// A create whose reply is lost and retried makes one record, not two.
+func TestLostReplyCreate(t *testing.T) {
+	st, p, raw, prefix := retryStore(t)
 	p.loseNextReply()
 	_, err := roundTrip(t, st, nil, func(s *sessions.Session) { s.Set("a", "1") })
-	if n := len(raw.keys(t, prefix)); err == nil && n != 1 {
-		t.Errorf("one session created, its first reply lost: %d records, want 1", n)
+	if n := len(raw.keys(t, prefix)); err != nil || n != 1 {
+		t.Errorf("one session created, its first reply lost: %v, %d records, want 1", err, n)
 	}
 }
 
-// Bug (minor): Clear or Delete on a request that has no session creates
-// an empty record and issues a cookie, for a session that holds nothing.
-func TestKnownBugClearWithoutSession(t *testing.T) {
-	st, _, raw, prefix := knownBugStore(t)
+// Clear or Delete on a request without a session creates nothing.
+func TestClearWithoutSession(t *testing.T) {
+	st, _, raw, prefix := retryStore(t)
 	for _, op := range []struct {
 		name string
 		fn   func(s *sessions.Session)
