@@ -38,6 +38,11 @@ type transportKit struct {
 	// key, for another name, and so on.
 	foreign func(t testing.TB, f *fixture) []namedToken
 
+	// derived returns values read out of a token that must never be
+	// stored either (the JWT's sid, which the token shows in clear); nil
+	// when there are none.
+	derived func(token string) []string
+
 	// only lists the checks that apply to this transport alone.
 	only []check
 }

@@ -13,8 +13,9 @@ import (
 )
 
 // Run holds the integration that h mounts to every behaviour the core
-// promises: for each transport (the cookie, and transport-specific checks
-// in a group of their own), one subtest per behaviour. The subtests run in
+// promises: for each transport (the cookie and the JWT, and
+// transport-specific checks in a group of their own), one subtest per
+// behaviour. The subtests run in
 // parallel, each with its own store, key prefix and proxy.
 //
 // The store server is the one at REDICT_URL (a redis:// or redict:// URL
@@ -101,7 +102,7 @@ func newEnv(t *testing.T, h Harness) *env {
 
 // transports returns the transports every check runs with.
 func (e *env) transports() []*transportKit {
-	return []*transportKit{cookieKit(e)}
+	return []*transportKit{cookieKit(e), jwtKit(e)}
 }
 
 // viaProxy returns the store URL with its address replaced by addr.

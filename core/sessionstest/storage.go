@@ -39,6 +39,10 @@ func checkStoreKeys(t *testing.T, s *suite) {
 	if token == "" {
 		t.Fatal("no token issued")
 	}
+	secrets := []string{token}
+	if s.tk.derived != nil {
+		secrets = append(secrets, s.tk.derived(token)...)
+	}
 	keys := f.keys(t)
 	if len(keys) != 1 {
 		t.Fatalf("store holds %d keys under the test prefix, want 1", len(keys))
@@ -47,16 +51,18 @@ func checkStoreKeys(t *testing.T, s *suite) {
 		if ttl := f.raw.pttl(t, k); ttl <= 0 || ttl > idle.Milliseconds() {
 			t.Errorf("store key TTL = %d ms, want in (0, %d]", ttl, idle.Milliseconds())
 		}
-		if leaks(k, token) {
-			t.Error("a store key name holds (part of) the token")
-		}
 		h := f.raw.hgetall(t, k)
 		if len(h) == 0 {
 			t.Error("a store key holds an empty hash")
 		}
-		for field, v := range h {
-			if leaks(field, token) || leaks(v, token) {
-				t.Errorf("store field %q (or its value) holds (part of) the token", field)
+		for i, secret := range secrets {
+			if leaks(k, secret) {
+				t.Errorf("a store key name holds (part of) the token (or its secret %d)", i)
+			}
+			for field, v := range h {
+				if leaks(field, secret) || leaks(v, secret) {
+					t.Errorf("store field %q (or its value) holds (part of) the token (or its secret %d)", field, i)
+				}
 			}
 		}
 	}
