@@ -26,17 +26,17 @@ type httpCarrier struct {
 	w http.ResponseWriter
 }
 
-var _ Carrier = httpCarrier{}
+var _ Carrier = (*httpCarrier)(nil)
 
 // HTTPCarrier returns the Carrier for a net/http request and its response
 // writer, for apps that call Store.Load and Store.Save without Middleware.
 func HTTPCarrier(w http.ResponseWriter, r *http.Request) Carrier {
-	return httpCarrier{r: r, w: w}
+	return &httpCarrier{r: r, w: w}
 }
 
-func (c httpCarrier) Header(name string) string { return c.r.Header.Get(name) }
+func (c *httpCarrier) Header(name string) string { return c.r.Header.Get(name) }
 
-func (c httpCarrier) Cookies(name string) []string {
+func (c *httpCarrier) Cookies(name string) []string {
 	var vals []string
 	for _, ck := range c.r.CookiesNamed(name) {
 		vals = append(vals, ck.Value)
@@ -44,6 +44,6 @@ func (c httpCarrier) Cookies(name string) []string {
 	return vals
 }
 
-func (c httpCarrier) AddHeader(name, value string) { c.w.Header().Add(name, value) }
+func (c *httpCarrier) AddHeader(name, value string) { c.w.Header().Add(name, value) }
 
-func (c httpCarrier) SetCookie(ck *http.Cookie) { http.SetCookie(c.w, ck) }
+func (c *httpCarrier) SetCookie(ck *http.Cookie) { http.SetCookie(c.w, ck) }

@@ -64,20 +64,24 @@ func Middleware(st *Store, opts MiddlewareOptions) func(http.Handler) http.Handl
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			c := httpCarrier{r: r, w: w}
-			s := st.Load(r.Context(), c)
-			r = r.WithContext(NewContext(r.Context(), s))
-			sw := &sessionWriter{ResponseWriter: w, commit: func() bool {
-				if err := st.Save(r.Context(), c, s); err != nil {
-					onError(w, r, err)
-					return false
-				}
-				return true
-			}}
-			next.ServeHTTP(sw, r)
-			sw.flushSession()
+			// One allocation holds the request's session, carrier and
+			// writer wrapper.
+			x := &exchange{w: sessionWriter{ResponseWriter: w, st: st, onError: onError}}
+			x.c = httpCarrier{r: r, w: w}
+			st.init(&x.s, r.Context(), &x.c)
+			r = r.WithContext(NewContext(r.Context(), &x.s))
+			x.w.s, x.w.c, x.w.r = &x.s, &x.c, r
+			next.ServeHTTP(&x.w, r)
+			x.w.flushSession()
 		})
 	}
+}
+
+// exchange is the per-request state of Middleware.
+type exchange struct {
+	s Session
+	c httpCarrier
+	w sessionWriter
 }
 
 // NewContext returns a copy of ctx that carries s.
@@ -95,7 +99,11 @@ func FromContext(ctx context.Context) *Session {
 // sessionWriter commits the session before the response's first byte.
 type sessionWriter struct {
 	http.ResponseWriter
-	commit    func() bool
+	st        *Store
+	s         *Session
+	c         *httpCarrier
+	r         *http.Request
+	onError   func(http.ResponseWriter, *http.Request, error)
 	committed bool
 	failed    bool // the commit failed: the error handler answered
 }
@@ -104,7 +112,10 @@ type sessionWriter struct {
 func (w *sessionWriter) flushSession() bool {
 	if !w.committed {
 		w.committed = true
-		w.failed = !w.commit()
+		if err := w.st.Save(w.r.Context(), w.c, w.s); err != nil {
+			w.failed = true
+			w.onError(w.ResponseWriter, w.r, err)
+		}
 	}
 	return !w.failed
 }

@@ -40,7 +40,9 @@ const (
 
 // loadScript reads a session and refreshes its idle TTL (ARGV[3] "r"), or
 // takes it for Renew (ARGV[3] "t", with ARGV[4] a nonce), in one step. A
-// session past its absolute deadline is deleted and reads as missing.
+// session past its absolute deadline is deleted and reads as missing. It
+// returns {version, created, seen, deadline, field, value, ...}: the
+// metadata the caller needs, then the data fields.
 //
 // A take leaves a tombstone (_t = the nonce) that lives at most 10 s and
 // reads as missing to everyone but a retry of the same take, so a retry
@@ -50,13 +52,21 @@ local k = KEYS[1]
 local now, idle = tonumber(ARGV[1]), tonumber(ARGV[2])
 local all = redis.call('HGETALL', k)
 if #all == 0 then return false end
-local abs, tomb
+local m = {}
+local out = {'', '', '', ''}
 for i = 1, #all, 2 do
-  if all[i] == '_a' then abs = tonumber(all[i+1])
-  elseif all[i] == '_t' then tomb = all[i+1] end
+  local f = all[i]
+  if string.sub(f, 1, 1) == '_' then
+    m[f] = all[i+1]
+  else
+    out[#out+1] = f
+    out[#out+1] = all[i+1]
+  end
 end
+out[1], out[2], out[3], out[4] = m._v or '', m._c or '', m._s or '', m._a or ''
+local abs, tomb = tonumber(m._a), m._t
 if tomb then
-  if ARGV[3] == 't' and tomb == ARGV[4] then return all end
+  if ARGV[3] == 't' and tomb == ARGV[4] then return out end
   return false
 end
 if not abs or abs <= now then
@@ -70,7 +80,7 @@ else
   redis.call('HSET', k, '_s', ARGV[1])
   redis.call('PEXPIRE', k, math.min(idle, abs - now))
 end
-return all
+return out
 `)
 
 // writeScript applies a batch of changes in one step.
@@ -203,7 +213,7 @@ var (
 // record is a session as read from the store.
 type record struct {
 	created, seen, deadline time.Time
-	values                  map[string][]byte // by field name: "d:K" and "f"
+	values                  map[string]string // by field name: "d:K" and "f"
 }
 
 // unavailable wraps a client error as ErrUnavailable with context. Client
@@ -230,23 +240,20 @@ func (st *Store) load(ctx context.Context, key string, now time.Time, take bool)
 	if err != nil {
 		return nil, unavailable("load", err)
 	}
-	rec := &record{values: make(map[string][]byte, len(res)/2)}
-	version := ""
-	for i := 0; i+1 < len(res); i += 2 {
+	if len(res) < 4 {
+		return nil, unavailable("load", fmt.Errorf("unexpected script reply"))
+	}
+	version, _ := res[0].(string)
+	rec := &record{
+		created:  msTime(res[1]),
+		seen:     msTime(res[2]),
+		deadline: msTime(res[3]),
+		values:   make(map[string]string, (len(res)-4)/2),
+	}
+	for i := 4; i+1 < len(res); i += 2 {
 		f, _ := res[i].(string)
 		v, _ := res[i+1].(string)
-		switch {
-		case !strings.HasPrefix(f, "_"):
-			rec.values[f] = []byte(v)
-		case f == fieldVersion:
-			version = v
-		case f == fieldCreated:
-			rec.created = msTime(v)
-		case f == fieldSeen:
-			rec.seen = msTime(v)
-		case f == fieldDeadline:
-			rec.deadline = msTime(v)
-		}
+		rec.values[f] = v
 	}
 	if version != recordVersion {
 		return nil, fmt.Errorf("%w: load", ErrIncompatibleRecord)

@@ -26,7 +26,7 @@ const (
 
 // change is a pending write of one field: a value, or a deletion.
 type change struct {
-	val []byte
+	val string
 	del bool
 }
 
@@ -48,7 +48,7 @@ type Session struct {
 	clearToken bool // the client holds a token that is now dead
 	varied     bool // Vary was added to the response
 	loaded     bool // values is a full view of the session
-	values     map[string][]byte
+	values     map[string]string
 	dirty      map[string]change
 	cleared    bool
 	created    time.Time
@@ -104,9 +104,9 @@ func (s *Session) ensure() error {
 }
 
 // applyPending sets values to base with the pending changes applied.
-func (s *Session) applyPending(base map[string][]byte) {
+func (s *Session) applyPending(base map[string]string) {
 	if s.cleared || base == nil {
-		base = make(map[string][]byte, len(s.dirty))
+		base = make(map[string]string, len(s.dirty))
 	}
 	for f, ch := range s.dirty {
 		if ch.del {
@@ -120,7 +120,7 @@ func (s *Session) applyPending(base map[string][]byte) {
 
 func (s *Session) key() string { return storeKey(s.st.opts.KeyPrefix, s.id) }
 
-func (s *Session) setField(f string, val []byte, del bool) {
+func (s *Session) setField(f, val string, del bool) {
 	if s.dirty == nil {
 		s.dirty = make(map[string]change)
 	}
@@ -130,7 +130,7 @@ func (s *Session) setField(f string, val []byte, del bool) {
 			delete(s.values, f)
 		} else {
 			if s.values == nil {
-				s.values = make(map[string][]byte)
+				s.values = make(map[string]string)
 			}
 			s.values[f] = val
 		}
@@ -221,7 +221,7 @@ func Get[T any](s *Session, key string) (T, bool, error) {
 	if err != nil || !ok {
 		return v, false, err
 	}
-	if err := s.st.opts.Codec.Unmarshal(b, &v); err != nil {
+	if err := s.st.opts.Codec.Unmarshal([]byte(b), &v); err != nil {
 		return v, true, fmt.Errorf("%w: get %q into %T", ErrDecode, key, v)
 	}
 	return v, true, nil
@@ -236,14 +236,14 @@ func Pop[T any](s *Session, key string) (T, bool, error) {
 	return v, ok, err
 }
 
-func (s *Session) raw(f string) ([]byte, bool, error) {
+func (s *Session) raw(f string) (string, bool, error) {
 	if s == nil {
-		return nil, false, ErrNoSession
+		return "", false, ErrNoSession
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.ensure(); err != nil {
-		return nil, false, err
+		return "", false, err
 	}
 	b, ok := s.values[f]
 	return b, ok, nil
@@ -265,7 +265,7 @@ func (s *Session) Set(key string, v any) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.setField(dataPrefix+key, b, false)
+	s.setField(dataPrefix+key, string(b), false)
 	return nil
 }
 
@@ -276,7 +276,7 @@ func (s *Session) Delete(key string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.setField(dataPrefix+key, nil, true)
+	s.setField(dataPrefix+key, "", true)
 }
 
 // Clear removes every key and flash message from the session at Save. The
@@ -287,7 +287,7 @@ func (s *Session) Clear() {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cleared, s.dirty, s.values, s.loaded = true, nil, map[string][]byte{}, true
+	s.cleared, s.dirty, s.values, s.loaded = true, nil, map[string]string{}, true
 }
 
 // Keys returns the session's keys in sorted order.
@@ -334,7 +334,7 @@ func (s *Session) Incr(key string, delta int64) (int64, error) {
 	}
 	n := res.incrs[len(res.incrs)-1]
 	if s.loaded && s.values != nil {
-		s.values[f] = strconv.AppendInt(nil, n, 10)
+		s.values[f] = strconv.FormatInt(n, 10)
 	}
 	return n, nil
 }
@@ -352,7 +352,7 @@ func (s *Session) AddFlash(msg string) error {
 		return err
 	}
 	b, _ := json.Marshal(append(msgs, msg))
-	s.setField(fieldFlashes, b, false)
+	s.setField(fieldFlashes, string(b), false)
 	return nil
 }
 
@@ -365,7 +365,7 @@ func (s *Session) Flashes() ([]string, error) {
 	defer s.mu.Unlock()
 	msgs, err := s.flashes()
 	if err == nil && len(msgs) > 0 {
-		s.setField(fieldFlashes, nil, true)
+		s.setField(fieldFlashes, "", true)
 	}
 	return msgs, err
 }
@@ -379,7 +379,7 @@ func (s *Session) flashes() ([]string, error) {
 		return nil, nil
 	}
 	var msgs []string
-	if err := json.Unmarshal(b, &msgs); err != nil {
+	if err := json.Unmarshal([]byte(b), &msgs); err != nil {
 		return nil, fmt.Errorf("%w: flashes", ErrDecode)
 	}
 	return msgs, nil

@@ -66,7 +66,14 @@ func (st *Store) Options() StoreOptions { return st.opts }
 // its session costs nothing. It never fails; a request without a valid
 // token gets a fresh session. ctx bounds the session's store operations.
 func (st *Store) Load(ctx context.Context, c Carrier) *Session {
-	return &Session{st: st, ctx: ctx, c: c}
+	s := new(Session)
+	st.init(s, ctx, c)
+	return s
+}
+
+// init readies a zero Session for a request.
+func (st *Store) init(s *Session, ctx context.Context, c Carrier) {
+	s.st, s.ctx, s.c = st, ctx, c
 }
 
 // Save commits the session's pending changes in one round trip and gives
