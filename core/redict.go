@@ -94,7 +94,8 @@ return out
 //	        "s" field value | "d" field | "i" field delta
 //
 // It returns {"ok", deadline, revision, incr results...} as strings, or
-// {status}. Sizes are checked before anything is written. The write's
+// {status}. Sizes are checked before anything is written (an increment
+// planned at its largest, 20 digits), and the exact size stored after. The write's
 // nonce and reply are kept in the record (_o, _or), so that a client's
 // retry after a lost reply gets the same reply instead of a second
 // application (an Incr counted twice, a create finding itself).
@@ -136,12 +137,14 @@ if ARGV[i] == 'x' then
   i = i + 1
 end
 local first = i
-local known = {}
+local base = z
+local known, orig = {}, {}
 local function get(f)
   local v = known[f]
   if v == nil then
     if cleared then v = false else v = redis.call('HGET', k, f) end
     known[f] = v
+    orig[f] = v and (#f + #v) or 0
   end
   return v
 end
@@ -186,6 +189,13 @@ while i <= #ARGV do
     out[#out+1] = string.format('%.0f', n)
     i = i + 3
   end
+end
+-- The planned size over-estimated increments; store the exact one.
+z = base
+for f, o in pairs(orig) do
+  local n = redis.call('HSTRLEN', k, f)
+  if n > 0 or redis.call('HEXISTS', k, f) == 1 then z = z + #f + n end
+  z = z - o
 end
 if mode == 'c' then
   redis.call('HSET', k, '_v', '1', '_c', ARGV[6], '_a', abs)

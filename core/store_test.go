@@ -3,6 +3,7 @@ package sessions_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -355,5 +356,43 @@ func TestPing(t *testing.T) {
 	}
 	if err := down.Ping(context.Background()); !errors.Is(err, sessions.ErrUnavailable) {
 		t.Fatalf("Ping on a dead store = %v, want ErrUnavailable", err)
+	}
+}
+
+// TestSizeAccounting: the stored size follows the data exactly, however
+// many increments, sets and deletes it goes through, so a session is
+// refused for its real size only.
+func TestSizeAccounting(t *testing.T) {
+	t.Parallel()
+	st, client := newCookieStore(t, sessions.StoreOptions{MaxSize: 200}, sessions.CookieOptions{})
+	cookies := exchange(t, st, nil, func(s *sessions.Session) { s.Set("a", "xyz") }).Result().Cookies()
+	for i := range 150 {
+		exchange(t, st, cookies, func(s *sessions.Session) {
+			if _, err := s.Incr("n", 7); err != nil {
+				t.Fatalf("Incr %d: %v", i, err)
+			}
+			if i%10 == 0 {
+				s.Set("b", strings.Repeat("b", i%40))
+				s.Delete("a")
+			}
+		})
+	}
+	ctx := context.Background()
+	keys, _ := client.Keys(ctx, st.Options().KeyPrefix+"*").Result()
+	if len(keys) != 1 {
+		t.Fatalf("keys = %d", len(keys))
+	}
+	h, err := client.HGetAll(ctx, keys[0]).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for f, v := range h {
+		if !strings.HasPrefix(f, "_") {
+			want += len(f) + len(v)
+		}
+	}
+	if h["_z"] != fmt.Sprint(want) {
+		t.Fatalf("_z = %s, want %d (the data's real size)", h["_z"], want)
 	}
 }
