@@ -20,13 +20,24 @@ type Carrier interface {
 	SetCookie(c *http.Cookie)
 }
 
+// HeaderSetter is an optional capability of a Carrier: it replaces the
+// values of a response header. With it, a token written twice to one
+// response (Save after Save, each with a new token) replaces the first; a
+// Carrier without it adds a second header value.
+type HeaderSetter interface {
+	SetHeader(name, value string)
+}
+
 // httpCarrier is the net/http Carrier.
 type httpCarrier struct {
 	r *http.Request
 	w http.ResponseWriter
 }
 
-var _ Carrier = (*httpCarrier)(nil)
+var (
+	_ Carrier      = (*httpCarrier)(nil)
+	_ HeaderSetter = (*httpCarrier)(nil)
+)
 
 // HTTPCarrier returns the Carrier for a net/http request and its response
 // writer, for apps that call Store.Load and Store.Save without Middleware.
@@ -47,3 +58,5 @@ func (c *httpCarrier) Cookies(name string) []string {
 func (c *httpCarrier) AddHeader(name, value string) { c.w.Header().Add(name, value) }
 
 func (c *httpCarrier) SetCookie(ck *http.Cookie) { http.SetCookie(c.w, ck) }
+
+func (c *httpCarrier) SetHeader(name, value string) { c.w.Header().Set(name, value) }

@@ -209,7 +209,6 @@ func (t *cookieTransport) write(c Carrier, id sessionID, deadline, now time.Time
 		}
 	}
 	c.SetCookie(ck)
-	noStore(c, "Cookie")
 }
 
 // clear tells the browser to drop the cookie.
@@ -217,7 +216,6 @@ func (t *cookieTransport) clear(c Carrier) {
 	ck := t.cookie("")
 	ck.MaxAge = -1 // Max-Age=0 on the wire
 	c.SetCookie(ck)
-	noStore(c, "Cookie")
 }
 
 func (t *cookieTransport) vary() string { return "Cookie" }
@@ -233,11 +231,4 @@ func (t *cookieTransport) cookie(value string) *http.Cookie {
 		SameSite:    t.opts.SameSite,
 		Partitioned: t.opts.Partitioned,
 	}
-}
-
-// noStore marks a response that carries a session token as private to this
-// client and not storable by caches.
-func noStore(c Carrier, vary string) {
-	c.AddHeader("Vary", vary)
-	c.AddHeader("Cache-Control", "no-store")
 }

@@ -18,6 +18,10 @@ var (
 	// an integer.
 	ErrNotInteger = errors.New("sessions: value is not an integer")
 
+	// ErrOutOfRange reports that Incr would take an integer out of the
+	// int64 range (within 0.2% of its ends).
+	ErrOutOfRange = errors.New("sessions: integer out of range")
+
 	// ErrDecode reports that a stored value could not be decoded into the
 	// requested type.
 	ErrDecode = errors.New("sessions: cannot decode value")

@@ -2,6 +2,7 @@ package sessions_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
@@ -74,4 +75,22 @@ func exchange(t testing.TB, st *sessions.Store, cookies []*http.Cookie, fn func(
 		t.Fatalf("Save: %v", err)
 	}
 	return w
+}
+
+func newEd25519(t testing.TB) ed25519.PrivateKey {
+	_, k, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// onlyKey returns the one key under the store's prefix.
+func onlyKey(t testing.TB, st *sessions.Store, client redis.UniversalClient) string {
+	t.Helper()
+	keys, err := client.Keys(context.Background(), st.Options().KeyPrefix+"*").Result()
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("keys under the prefix: %d, %v; want 1", len(keys), err)
+	}
+	return keys[0]
 }

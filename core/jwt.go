@@ -84,9 +84,15 @@ type JWTOptions struct {
 	// at most one minute.
 	Leeway time.Duration
 
-	// RefreshWindow: a token is reissued when its expiry comes within this
-	// window (besides when the session is new or renewed). Default half of
-	// StoreOptions.IdleTimeout; at most IdleTimeout.
+	// RefreshWindow: a token is reissued, on a request that uses the
+	// session, when its expiry comes within this window (besides when the
+	// session is new or renewed). A token's exp is the idle deadline at
+	// its issue and cannot follow each use without a reissue on every
+	// request, so a client idle for longer than RefreshWindow may find its
+	// token expired while the session still lives: the JWT idle timeout is
+	// between RefreshWindow and IdleTimeout. Default three quarters of
+	// StoreOptions.IdleTimeout (a reissue at most every quarter of it); at
+	// most IdleTimeout.
 	RefreshWindow time.Duration
 
 	// MaxTokenLength caps the token length checked before any parsing.
@@ -141,7 +147,7 @@ func newJWTTransport(o JWTOptions, idle, lifetime time.Duration, now func() time
 		o.Leeway = DefaultJWTLeeway
 	}
 	if o.RefreshWindow == 0 {
-		o.RefreshWindow = idle / 2
+		o.RefreshWindow = idle / 4 * 3
 	}
 	if o.MaxTokenLength == 0 {
 		o.MaxTokenLength = DefaultMaxTokenLength
@@ -248,6 +254,12 @@ func checkJWTKey(k JWTKey, signer bool) (jwtKey, error) {
 	}
 	if len(k.Secret) > 0 {
 		return jk, fmt.Errorf("%s takes a key pair, not a Secret", k.Algorithm)
+	}
+	if k.PrivateKey != nil && k.PublicKey != nil {
+		pub, ok := k.PrivateKey.Public().(interface{ Equal(crypto.PublicKey) bool })
+		if !ok || !pub.Equal(k.PublicKey) {
+			return jk, fmt.Errorf("PublicKey does not match PrivateKey")
+		}
 	}
 	if jk.verify == nil {
 		return jk, fmt.Errorf("%s needs a PrivateKey or a PublicKey", k.Algorithm)
@@ -362,9 +374,14 @@ func (t *jwtTransport) write(c Carrier, id sessionID, deadline, now time.Time) {
 func (t *jwtTransport) clear(c Carrier) { t.header(c, "") }
 
 func (t *jwtTransport) header(c Carrier, value string) {
-	c.AddHeader(t.opts.Header, value)
+	if hs, ok := c.(HeaderSetter); ok {
+		// A second token written to the same response replaces the
+		// first: two values would read as one broken token.
+		hs.SetHeader(t.opts.Header, value)
+	} else {
+		c.AddHeader(t.opts.Header, value)
+	}
 	c.AddHeader("Access-Control-Expose-Headers", t.opts.Header)
-	noStore(c, t.varyOn)
 }
 
 func (t *jwtTransport) vary() string { return t.varyOn }

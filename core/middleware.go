@@ -1,8 +1,11 @@
 package sessions
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 )
 
@@ -54,9 +57,15 @@ func ErrorStatus(err error) int {
 // Middleware returns net/http middleware that attaches the request's
 // session (see FromContext) and saves it before the first byte of the
 // response: the response writer is wrapped so that the first WriteHeader,
-// Write or Flush commits the session, or, should the commit fail, answers
-// through the error handler instead of the handler's response. The wrapper
-// has Unwrap, so http.ResponseController reaches the underlying writer.
+// Write, Flush, ReadFrom or Hijack commits the session, or, should the
+// commit fail, answers through the error handler instead of the handler's
+// response. The wrapper has Unwrap, so http.ResponseController reaches the
+// underlying writer.
+//
+// Changes made after the first byte are saved when the handler returns if
+// the session already exists in the store; a session that does not exist
+// yet cannot be started then (its cookie or token could no longer be
+// sent), so make such changes before writing the response.
 func Middleware(st *Store, opts MiddlewareOptions) func(http.Handler) http.Handler {
 	onError := opts.ErrorHandler
 	if onError == nil {
@@ -72,7 +81,14 @@ func Middleware(st *Store, opts MiddlewareOptions) func(http.Handler) http.Handl
 			r = r.WithContext(NewContext(r.Context(), &x.s))
 			x.w.s, x.w.c, x.w.r = &x.s, &x.c, r
 			next.ServeHTTP(&x.w, r)
-			x.w.flushSession()
+			if !x.w.committed {
+				x.w.flushSession()
+			} else if !x.w.failed {
+				// Changes made after the first byte: a live session
+				// still takes them; a new one cannot (its token
+				// could no longer reach the client).
+				st.saveLate(r.Context(), &x.s)
+			}
 		})
 	}
 }
@@ -114,6 +130,12 @@ func (w *sessionWriter) flushSession() bool {
 		w.committed = true
 		if err := w.st.Save(w.r.Context(), w.c, w.s); err != nil {
 			w.failed = true
+			// The handler's headers describe a response that will not
+			// be sent.
+			h := w.ResponseWriter.Header()
+			for _, k := range discardOnError {
+				delete(h, k)
+			}
 			w.onError(w.ResponseWriter, w.r, err)
 		}
 	}
@@ -148,3 +170,34 @@ func (w *sessionWriter) Flush() {
 
 // Unwrap returns the underlying writer, for http.ResponseController.
 func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Hijack commits the session, then hijacks the underlying connection (for
+// websockets): the upgrade response carries the session's cookie.
+func (w *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if !w.flushSession() {
+		return nil, nil, errHijackAfterError
+	}
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+// ReadFrom commits the session, then copies from r, keeping the underlying
+// writer's sendfile path.
+func (w *sessionWriter) ReadFrom(r io.Reader) (int64, error) {
+	if !w.flushSession() {
+		return io.Copy(io.Discard, r)
+	}
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(w.ResponseWriter, r)
+}
+
+var errHijackAfterError = errors.New("sessions: the session could not be saved; the error handler answered")
+
+// discardOnError lists the response headers the handler may have set that
+// the error handler's answer must not inherit.
+var discardOnError = []string{
+	"Content-Length", "Content-Encoding", "Content-Range", "Content-Type",
+	"Content-Disposition", "Transfer-Encoding", "Trailer", "Etag",
+	"Last-Modified", "Location", "Set-Cookie", "Accept-Ranges",
+}

@@ -24,7 +24,7 @@ import (
 //	_o  nonce of the last write, _or its reply (for retried writes)
 //	_t  present once Renew took the record: it reads as missing
 //	d:K the encoded value of session key K
-//	f   pending flash messages, a JSON array of strings
+//	f:T flash message queued at time T (Unix ns, zero-padded), a JSON string
 //
 // The key's TTL is min(IdleTimeout, deadline-now), set by every write.
 const (
@@ -35,7 +35,7 @@ const (
 	fieldDeadline = "_a"
 	fieldRev      = "_r"
 	dataPrefix    = "d:"
-	fieldFlashes  = "f"
+	flashPrefix   = "f:"
 )
 
 // loadScript reads a session and refreshes its idle TTL (ARGV[3] "r"), or
@@ -64,6 +64,10 @@ for i = 1, #all, 2 do
   end
 end
 out[1], out[2], out[3], out[4] = m._v or '', m._c or '', m._s or '', m._a or ''
+if m._v ~= '1' then
+  -- Another format: leave it alone; the caller refuses it.
+  return out
+end
 local abs, tomb = tonumber(m._a), m._t
 if tomb then
   if ARGV[3] == 't' and tomb == ARGV[4] then return out end
@@ -93,7 +97,8 @@ return out
 //	ARGV[8...] ops: optional leading "x" (clear data), then
 //	        "s" field value | "d" field | "i" field delta
 //
-// It returns {"ok", deadline, revision, incr results...} as strings, or
+// It returns {"ok", deadline, revision, previous last-seen, incr
+// results...} as strings, or
 // {status}. Sizes are checked before anything is written (an increment
 // planned at its largest, 20 digits), and the exact size stored after. The write's
 // nonce and reply are kept in the record (_o, _or), so that a client's
@@ -108,27 +113,27 @@ local function replay(r)
   for v in string.gmatch(r, '[^,]+') do out[#out+1] = v end
   return out
 end
-local abs, z
+local abs, z, seen
 if mode == 'c' then
   if redis.call('EXISTS', k) == 1 then
     local o = redis.call('HMGET', k, '_o', '_or')
     if o[1] == nonce then return replay(o[2]) end
     return {'exists'}
   end
-  abs = ARGV[5]
-  z = 0
+  abs, z, seen = ARGV[5], 0, '0'
 else
-  local m = redis.call('HMGET', k, '_v', '_a', '_z', '_t', '_o', '_or')
+  local m = redis.call('HMGET', k, '_v', '_a', '_z', '_t', '_o', '_or', '_s')
   if m[5] == nonce then return replay(m[6]) end
+  if m[1] and m[1] ~= '1' then return {'version'} end
   if not m[2] or m[4] then return {'gone'} end
-  if m[1] ~= '1' then return {'version'} end
   abs = m[2]
   if tonumber(abs) <= now then
     redis.call('DEL', k)
     return {'gone'}
   end
-  z = tonumber(m[3]) or 0
+  z, seen = tonumber(m[3]) or 0, m[7] or '0'
 end
+local stored = z
 local i = 8
 local cleared = (mode == 'c')
 if ARGV[i] == 'x' then
@@ -148,6 +153,8 @@ local function get(f)
   end
   return v
 end
+-- Plan: check every op and the size before writing anything (a script is
+-- not rolled back when a command fails half-way).
 while i <= #ARGV do
   local op, f = ARGV[i], ARGV[i+1]
   local old = get(f)
@@ -161,19 +168,23 @@ while i <= #ARGV do
     i = i + 2
   else
     local cur = old or '0'
-    if not string.match(cur, '^%-?%d+$') or #cur > 19 then return {'notint'} end
-    known[f] = '0'
+    if #cur > 20 or not string.match(cur, '^%-?%d+$') then return {'notint'} end
+    local v = tonumber(cur) + tonumber(ARGV[i+2])
+    if v >= 9.2e18 or v <= -9.2e18 then return {'range'} end
+    known[f] = string.format('%.0f', v)
     z = z + #f + 20
     i = i + 3
   end
 end
-if z > max then return {'toolarge'} end
+-- A write that would pass the limit is refused, unless it shrinks a
+-- session that is over it already.
+if z > max and z > stored then return {'toolarge'} end
 if cleared and mode ~= 'c' then
   for _, f in ipairs(redis.call('HKEYS', k)) do
     if string.sub(f, 1, 1) ~= '_' then redis.call('HDEL', k, f) end
   end
 end
-local out = {'ok', abs, 0}
+local out = {'ok', abs, '0', seen}
 i = first
 while i <= #ARGV do
   local op, f = ARGV[i], ARGV[i+1]
@@ -184,13 +195,12 @@ while i <= #ARGV do
     redis.call('HDEL', k, f)
     i = i + 2
   else
-    local ok, n = pcall(redis.call, 'HINCRBY', k, f, ARGV[i+2])
-    if not ok then return {'notint'} end
-    out[#out+1] = string.format('%.0f', n)
+    redis.call('HINCRBY', k, f, ARGV[i+2])
+    out[#out+1] = redis.call('HGET', k, f)
     i = i + 3
   end
 end
--- The planned size over-estimated increments; store the exact one.
+-- The plan over-estimated increments; store the exact size.
 z = base
 for f, o in pairs(orig) do
   local n = redis.call('HSTRLEN', k, f)
@@ -200,7 +210,7 @@ end
 if mode == 'c' then
   redis.call('HSET', k, '_v', '1', '_c', ARGV[6], '_a', abs)
 end
-out[3] = string.format('%.0f', redis.call('HINCRBY', k, '_r', 1))
+out[3] = tostring(redis.call('HINCRBY', k, '_r', 1))
 redis.call('HSET', k, '_s', ARGV[2], '_z', z, '_o', nonce, '_or', table.concat(out, ','))
 redis.call('PEXPIRE', k, math.min(idle, tonumber(abs) - now))
 return out
@@ -223,7 +233,7 @@ var (
 // record is a session as read from the store.
 type record struct {
 	created, seen, deadline time.Time
-	values                  map[string]string // by field name: "d:K" and "f"
+	values                  map[string]string // by field name: "d:K" and "f:T"
 }
 
 // unavailable wraps a client error as ErrUnavailable with context. Client
@@ -233,8 +243,9 @@ func unavailable(op string, err error) error {
 	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
 }
 
-// load reads (take=false, refreshing the idle TTL) or reads and deletes
-// (take=true) the record at key. A missing or expired record returns nil.
+// load reads (take=false, refreshing the idle TTL) or takes (take=true,
+// leaving a tombstone, for Renew) the record at key. A missing or expired
+// record returns nil.
 func (st *Store) load(ctx context.Context, key string, now time.Time, take bool) (*record, error) {
 	ctx, cancel := context.WithTimeout(ctx, st.opts.Timeout)
 	defer cancel()
@@ -275,6 +286,7 @@ func (st *Store) load(ctx context.Context, key string, now time.Time, take bool)
 type writeResult struct {
 	deadline time.Time
 	rev      int64
+	seen     time.Time // last use before this write (zero for a create)
 	incrs    []int64
 }
 
@@ -307,16 +319,18 @@ func (st *Store) write(ctx context.Context, key string, mode writeMode, now, dea
 		return writeResult{}, fmt.Errorf("%w: save: over the limit of %d bytes", ErrTooLarge, st.opts.MaxSize)
 	case "notint":
 		return writeResult{}, fmt.Errorf("%w: incr", ErrNotInteger)
+	case "range":
+		return writeResult{}, fmt.Errorf("%w: incr", ErrOutOfRange)
 	case "version":
 		return writeResult{}, fmt.Errorf("%w: save", ErrIncompatibleRecord)
 	default:
 		return writeResult{}, unavailable("save", fmt.Errorf("unexpected script reply"))
 	}
-	if len(res) < 3 {
+	if len(res) < 4 {
 		return writeResult{}, unavailable("save", fmt.Errorf("unexpected script reply"))
 	}
-	out := writeResult{deadline: msTime(res[1]), rev: replyInt(res[2])}
-	for _, v := range res[3:] {
+	out := writeResult{deadline: msTime(res[1]), rev: replyInt(res[2]), seen: msTime(res[3])}
+	for _, v := range res[4:] {
 		out.incrs = append(out.incrs, replyInt(v))
 	}
 	return out, nil

@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,12 +48,14 @@ type Session struct {
 	issue      bool // the client needs a token for a new id
 	clearToken bool // the client holds a token that is now dead
 	varied     bool // Vary was added to the response
+	noStore    bool // Cache-Control: no-store was added to the response
 	loaded     bool // values is a full view of the session
 	values     map[string]string
 	dirty      map[string]change
 	cleared    bool
 	created    time.Time
 	seen       time.Time
+	seenKnown  bool // seen holds the last use before this request
 	deadline   time.Time
 	err        error // sticky store failure
 }
@@ -98,7 +101,8 @@ func (s *Session) ensure() error {
 		return nil
 	}
 	s.state, s.loaded = stateLive, true
-	s.created, s.seen, s.deadline = rec.created, rec.seen, rec.deadline
+	s.created, s.deadline = rec.created, rec.deadline
+	s.noteSeen(rec.seen)
 	s.applyPending(rec.values)
 	return nil
 }
@@ -143,7 +147,9 @@ func (s *Session) hasChanges() bool {
 
 // flush writes the pending changes, plus extra ops, in one round trip,
 // creating the record when the session is not in the store yet.
-func (s *Session) flush(ctx context.Context, now time.Time, extra []any) (writeResult, error) {
+//
+// With existingOnly, a session not in the store is not created.
+func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existingOnly bool) (writeResult, error) {
 	s.resolve()
 	if s.state == stateToken || s.state == stateLive {
 		ops := make([]any, 0, 3*len(s.dirty)+len(extra)+1)
@@ -166,20 +172,26 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any) (writeR
 		case err != errGone:
 			return res, err
 		}
+		if existingOnly {
+			return res, err
+		}
 		// The session ended meanwhile (expired, or destroyed by another
 		// request): start a new one holding only this request's changes.
 		s.fresh()
 		s.clearToken = true
 		s.applyPending(nil)
 	}
+	if existingOnly {
+		return writeResult{}, errGone
+	}
 	if s.state == stateFresh {
 		s.created, s.deadline = now, now.Add(s.st.opts.AbsoluteTimeout)
 	}
 	s.applyPending(s.values)
-	s.dirty, s.cleared = nil, false
-	if len(s.values) == 0 && len(extra) == 0 {
+	if s.state == stateFresh && len(s.values) == 0 && len(extra) == 0 {
 		// Nothing to store (a Delete or Clear on a session that does
 		// not exist): create nothing, issue nothing.
+		s.dirty, s.cleared = nil, false
 		return writeResult{}, nil
 	}
 	ops := make([]any, 0, 3*len(s.values)+len(extra))
@@ -209,6 +221,15 @@ func (s *Session) written(res writeResult) {
 	s.state = stateLive
 	s.deadline = res.deadline
 	s.dirty, s.cleared = nil, false
+	s.noteSeen(res.seen)
+}
+
+// noteSeen keeps the first last-use time the store reports in this
+// request: later reads see the time this request's own writes left.
+func (s *Session) noteSeen(t time.Time) {
+	if !s.seenKnown {
+		s.seen, s.seenKnown = t, true
+	}
 }
 
 // Get returns the value stored under key, decoded into a T. It reports
@@ -325,7 +346,7 @@ func (s *Session) Incr(key string, delta int64) (int64, error) {
 		return 0, s.err
 	}
 	f := dataPrefix + key
-	res, err := s.flush(s.ctx, s.st.now(), []any{"i", f, delta})
+	res, err := s.flush(s.ctx, s.st.now(), []any{"i", f, delta}, false)
 	if err != nil {
 		if errors.Is(err, ErrUnavailable) {
 			s.err = err
@@ -340,47 +361,51 @@ func (s *Session) Incr(key string, delta int64) (int64, error) {
 }
 
 // AddFlash queues a one-time message, read (and consumed) by Flashes on a
-// later request.
+// later request. Each message is a field of its own, so concurrent
+// requests never lose each other's messages, and adding one needs no load.
 func (s *Session) AddFlash(msg string) error {
 	if s == nil {
 		return ErrNoSession
 	}
+	b, _ := json.Marshal(msg)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	msgs, err := s.flashes()
-	if err != nil {
-		return err
-	}
-	b, _ := json.Marshal(append(msgs, msg))
-	s.setField(fieldFlashes, string(b), false)
+	// Unix nanoseconds, zero-padded, sort the messages by time; the
+	// random tail keeps messages of the same instant apart.
+	f := fmt.Sprintf("%s%020d.%s", flashPrefix, s.st.now().UnixNano(), rand.Text()[:6])
+	s.setField(f, string(b), false)
 	return nil
 }
 
-// Flashes returns the queued flash messages and removes them at Save.
+// Flashes returns the queued flash messages, oldest first, and removes
+// them at Save. Messages added by a concurrent request after this one
+// loaded the session are kept for the next read.
 func (s *Session) Flashes() ([]string, error) {
 	if s == nil {
 		return nil, ErrNoSession
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	msgs, err := s.flashes()
-	if err == nil && len(msgs) > 0 {
-		s.setField(fieldFlashes, "", true)
-	}
-	return msgs, err
-}
-
-func (s *Session) flashes() ([]string, error) {
 	if err := s.ensure(); err != nil {
 		return nil, err
 	}
-	b, ok := s.values[fieldFlashes]
-	if !ok {
-		return nil, nil
+	var fields []string
+	for f := range s.values {
+		if strings.HasPrefix(f, flashPrefix) {
+			fields = append(fields, f)
+		}
 	}
-	var msgs []string
-	if err := json.Unmarshal([]byte(b), &msgs); err != nil {
-		return nil, fmt.Errorf("%w: flashes", ErrDecode)
+	slices.Sort(fields)
+	msgs := make([]string, 0, len(fields))
+	for _, f := range fields {
+		var m string
+		if err := json.Unmarshal([]byte(s.values[f]), &m); err != nil {
+			return nil, fmt.Errorf("%w: flashes", ErrDecode)
+		}
+		msgs = append(msgs, m)
+	}
+	for _, f := range fields {
+		s.setField(f, "", true)
 	}
 	return msgs, nil
 }
@@ -418,7 +443,8 @@ func (s *Session) Renew() error {
 		return nil
 	}
 	s.applyPending(rec.values)
-	s.created, s.seen, s.deadline = rec.created, rec.seen, rec.deadline
+	s.created, s.deadline = rec.created, rec.deadline
+	s.noteSeen(rec.seen)
 	s.state, s.loaded, s.issue = statePending, true, false
 	s.dirty, s.cleared = nil, false
 	return nil

@@ -71,6 +71,18 @@ func (st *Store) Load(ctx context.Context, c Carrier) *Session {
 	return s
 }
 
+// saveLate saves changes made after the response was committed: only
+// data changes to a session already in the store, which need no token.
+func (st *Store) saveLate(ctx context.Context, s *Session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.resolve()
+	if s.err != nil || (s.state != stateLive && s.state != stateToken) || !s.hasChanges() {
+		return
+	}
+	s.flush(ctx, st.now(), nil, true) // nobody to tell: the response is gone
+}
+
 // init readies a zero Session for a request.
 func (st *Store) init(s *Session, ctx context.Context, c Carrier) {
 	s.st, s.ctx, s.c = st, ctx, c
@@ -96,23 +108,32 @@ func (st *Store) Save(ctx context.Context, c Carrier, s *Session) error {
 	}
 	now := st.now()
 	if s.hasChanges() {
-		if _, err := s.flush(ctx, now, nil); err != nil {
+		if _, err := s.flush(ctx, now, nil, false); err != nil {
 			if errors.Is(err, ErrUnavailable) {
 				s.err = err
 			}
 			return err
 		}
 	}
+	token := true
 	switch {
 	case s.issue, s.rewrite && s.state == stateLive:
 		st.tr.write(c, s.id, s.deadline, now)
 	case s.clearToken:
 		st.tr.clear(c)
-	case s.state != stateUnread && !s.varied:
+	default:
+		token = false
+	}
+	if (token || s.state != stateUnread) && !s.varied {
 		// The response depends on the session: shared caches must key
-		// it by the token (cached pages must not leak between users).
+		// it by the token (cached pages must not leak between users),
+		// and must not store one that carries a token at all.
 		c.AddHeader("Vary", st.tr.vary())
 		s.varied = true
+	}
+	if token && !s.noStore {
+		c.AddHeader("Cache-Control", "no-store")
+		s.noStore = true
 	}
 	s.issue, s.clearToken, s.rewrite = false, false, false
 	return nil

@@ -1,6 +1,8 @@
 package sessionstest
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -51,6 +53,7 @@ func jwtKit(e *env) *transportKit {
 			{"headers", checkJWTHeaders},
 			{"expiry-bound", checkJWTExpiry},
 			{"refresh-window", checkJWTRefresh},
+			{"unknown-sid", checkJWTUnknownSID},
 		},
 	}
 }
@@ -195,14 +198,16 @@ func checkJWTExpiry(t *testing.T, s *suite) {
 // its expiry comes within the refresh window on a request that uses the
 // session; the new one expires later.
 func checkJWTRefresh(t *testing.T, s *suite) {
-	f := s.setup(t, sessions.StoreOptions{IdleTimeout: 3 * time.Second})
+	// Idle 4 s: the default window (3 s) starts 1 s after issue (exp has
+	// whole seconds, so a fresh token has more than 3 s left).
+	f := s.setup(t, sessions.StoreOptions{IdleTimeout: 4 * time.Second})
 	c := f.client(t)
 	c.set("a", "1")
 	first := c.current()
 	if r := c.do(http.MethodGet, "/get", map[string][]string{"k": {"a"}}); r.set {
 		t.Error("a fresh token was reissued at once")
 	}
-	time.Sleep(2200 * time.Millisecond) // past half the idle timeout
+	time.Sleep(1300 * time.Millisecond) // into the refresh window
 	r := c.do(http.MethodGet, "/untouched", nil)
 	if r.set {
 		t.Error("a request that did not use the session reissued the token")
@@ -220,4 +225,47 @@ func checkJWTRefresh(t *testing.T, s *suite) {
 		t.Errorf("the reissued token expires at %v, not after %v", e2, e1)
 	}
 	c.wantValue("a", "1")
+}
+
+// signHS256 signs claims as the kit's JWT stores do, with secret.
+func signHS256(secret []byte, claims map[string]any) string {
+	signing := b64JSON(map[string]string{"alg": "HS256", "typ": sessions.JWTType}) + "." + b64JSON(claims)
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(signing))
+	return signing + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// checkJWTUnknownSID: a validly signed token whose sid names no session
+// (a client choosing its id) reads as a new session, and a write on it
+// gets a store-drawn id, never the one the client chose.
+func checkJWTUnknownSID(t *testing.T, s *suite) {
+	f := s.setup(t, sessions.StoreOptions{})
+	now := time.Now()
+	chosen := base64.RawURLEncoding.EncodeToString(randomBytes(32))
+	claims := map[string]any{
+		"sid": chosen, "iss": jwtIssuer, "aud": jwtAudience, "jti": "kit",
+		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(),
+	}
+	// Control: the same claims with a live sid are accepted, so what is
+	// refused below is refused for the sid alone.
+	live := f.client(t)
+	live.set("x", "1")
+	lc, _ := jwtClaims(live.current())
+	claims["sid"] = lc["sid"]
+	if v, ok := f.clientWith(t, signHS256(f.e.secret, claims)).get("x"); !ok || v != "1" {
+		t.Fatal("a kit-signed token for a live sid is refused: the check would prove nothing")
+	}
+	claims["sid"] = chosen
+	c := f.clientWith(t, signHS256(f.e.secret, claims))
+	r := c.do(http.MethodGet, "/isnew", nil)
+	wantStatus(t, "GET /isnew", r, http.StatusOK)
+	if !r.bool("isnew") {
+		t.Error("a token for an unknown sid loaded a session")
+	}
+	r = c.set("y", "2")
+	got, _ := jwtClaims(r.token)
+	if !r.set || got["sid"] == chosen {
+		t.Fatal("the client-chosen sid was adopted")
+	}
+	f.wantKeys(t, 2, "after the write")
 }
