@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: starts a private redis-server on a free loopback
 # port, runs vet and the race-enabled tests of every module in go.work, then
-# builds, vets and tidy-checks each module alone (GOWORK=off, so a missing
-# require shows), and
-# always stops the server it started.
+# builds, vets, tests and tidy-checks each module alone (GOWORK=off, so a
+# missing require shows), and always stops the server it started.
 #
 
 set -euo pipefail
@@ -30,10 +29,12 @@ done
 echo "== each module alone (GOWORK=off)"
 for m in $modules; do
   rel=${m#"$root"/}
-  (cd "$m" && GOWORK=off go build -o /dev/null ./... && GOWORK=off go vet ./...) \
-    || { echo "module $rel does not build on its own"; status=1; }
+  (cd "$m" && GOWORK=off go build -o /dev/null ./... && GOWORK=off go vet ./... \
+    && GOWORK=off go test -count=1 -timeout 10m ./... >/dev/null) \
+    || { echo "module $rel does not build or pass on its own"; status=1; }
   (cd "$m" && GOWORK=off go mod tidy -diff >/dev/null) \
     || { echo "module $rel: go mod tidy would change go.mod/go.sum"; status=1; }
 done
 
+echo "== done: $([ $status = 0 ] && echo all passed || echo FAILURES above)"
 exit $status

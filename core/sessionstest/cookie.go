@@ -54,16 +54,22 @@ func cookieKit(e *env) *transportKit {
 // newCookieStore returns a cookie store on the server at storeURL.
 func newCookieStore(t testing.TB, storeURL string, so sessions.StoreOptions, co sessions.CookieOptions) *sessions.Store {
 	t.Helper()
+	st, err := sessions.NewCookieStore(newClient(t, storeURL), so, co)
+	if err != nil {
+		t.Fatalf("sessionstest: NewCookieStore: %v", err)
+	}
+	return st
+}
+
+// newClient returns a client of the server at storeURL, closed when t ends.
+func newClient(t testing.TB, storeURL string) sessions.Client {
+	t.Helper()
 	client, err := sessions.NewClient(storeURL)
 	if err != nil {
 		t.Fatalf("sessionstest: NewClient: %v", err)
 	}
 	t.Cleanup(func() { client.Close() })
-	st, err := sessions.NewCookieStore(client, so, co)
-	if err != nil {
-		t.Fatalf("sessionstest: NewCookieStore: %v", err)
-	}
-	return st
+	return client
 }
 
 // lastSetCookie returns the response's last Set-Cookie of the given name.

@@ -68,12 +68,7 @@ func (e *env) jwtOptions(secret []byte) sessions.JWTOptions {
 
 func newJWTStore(t testing.TB, storeURL string, so sessions.StoreOptions, jo sessions.JWTOptions) *sessions.Store {
 	t.Helper()
-	client, err := sessions.NewClient(storeURL)
-	if err != nil {
-		t.Fatalf("sessionstest: NewClient: %v", err)
-	}
-	t.Cleanup(func() { client.Close() })
-	st, err := sessions.NewJWTStore(client, so, jo)
+	st, err := sessions.NewJWTStore(newClient(t, storeURL), so, jo)
 	if err != nil {
 		t.Fatalf("sessionstest: NewJWTStore: %v", err)
 	}
