@@ -103,6 +103,16 @@ func (r *benchRig) run(b *testing.B, fn func()) {
 	b.ReportMetric(float64(r.count.n.Load())/float64(n), "cmds/op")
 }
 
+// BenchmarkBaseline: the same request and handler as BenchmarkUntouched
+// without the middleware: what the test harness itself costs, to subtract
+// from the figures below.
+func BenchmarkBaseline(b *testing.B) {
+	rig := newBenchRig(b)
+	c := rig.seed(b)
+	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	rig.run(b, func() { do(b, h, c) })
+}
+
 // BenchmarkUntouched: a request that never uses its session.
 func BenchmarkUntouched(b *testing.B) {
 	rig := newBenchRig(b)

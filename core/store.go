@@ -76,8 +76,11 @@ func (st *Store) Load(ctx context.Context, c Carrier) *Session {
 func (st *Store) saveLate(ctx context.Context, s *Session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.err != nil || !s.hasChanges() {
+		return // the usual case: nothing changed after the commit
+	}
 	s.resolve()
-	if s.err != nil || (s.state != stateLive && s.state != stateToken) || !s.hasChanges() {
+	if s.state != stateLive && s.state != stateToken {
 		return
 	}
 	s.flush(ctx, st.now(), nil, true) // nobody to tell: the response is gone
