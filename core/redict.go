@@ -44,9 +44,10 @@ const (
 // returns {version, created, seen, deadline, field, value, ...}: the
 // metadata the caller needs, then the data fields.
 //
-// A take leaves a tombstone (_t = the nonce) that lives at most 10 s and
-// reads as missing to everyone but a retry of the same take, so a retry
-// after a lost reply gets the data again while the old id is dead at once.
+// A take leaves a tombstone (_t = the nonce) that lives ARGV[5] ms (10 s,
+// or twice the store's Timeout if longer) and reads as missing to everyone
+// but a retry of the same take, so a retry after a lost reply gets the
+// data again while the old id is dead at once.
 var loadScript = redis.NewScript(`
 local k = KEYS[1]
 local now, idle = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -79,7 +80,7 @@ if not abs or abs <= now then
 end
 if ARGV[3] == 't' then
   redis.call('HSET', k, '_t', ARGV[4])
-  redis.call('PEXPIRE', k, math.min(10000, abs - now))
+  redis.call('PEXPIRE', k, math.min(tonumber(ARGV[5]), abs - now))
 else
   redis.call('HSET', k, '_s', ARGV[1])
   redis.call('PEXPIRE', k, math.min(idle, abs - now))
@@ -254,7 +255,7 @@ func (st *Store) load(ctx context.Context, key string, now time.Time, take bool)
 		mode, nonce = "t", rand.Text()
 	}
 	res, err := loadScript.Run(ctx, st.client, []string{key},
-		now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), mode, nonce).Slice()
+		now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), mode, nonce, st.tombstoneTTL().Milliseconds()).Slice()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
@@ -280,6 +281,12 @@ func (st *Store) load(ctx context.Context, key string, now time.Time, take bool)
 		return nil, fmt.Errorf("%w: load", ErrIncompatibleRecord)
 	}
 	return rec, nil
+}
+
+// tombstoneTTL is how long a record taken by Renew stays readable to a
+// retry of the take: past any retry the client can make within Timeout.
+func (st *Store) tombstoneTTL() time.Duration {
+	return max(10*time.Second, 2*st.opts.Timeout)
 }
 
 // writeResult is the outcome of a successful write.
