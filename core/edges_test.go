@@ -303,3 +303,114 @@ func TestMiddlewareHijackCommits(t *testing.T) {
 	}
 
 }
+
+// A stored "-0" (valid JSON, refused by HINCRBY) fails Incr cleanly:
+// nothing of the step is applied and the size stays exact.
+func TestIncrOnNegativeZero(t *testing.T) {
+	t.Parallel()
+	st, client := newCookieStore(t, sessions.StoreOptions{}, sessions.CookieOptions{})
+	cookies := exchange(t, st, nil, func(s *sessions.Session) {
+		s.Set("n", math.Copysign(0, -1))
+		s.Set("keep", "x")
+	}).Result().Cookies()
+	key := onlyKey(t, st, client)
+	before := client.HGetAll(context.Background(), key).Val()
+	s, _, _ := load(st, cookies)
+	s.Delete("keep")
+	if _, err := s.Incr("n", 1); !errors.Is(err, sessions.ErrNotInteger) {
+		t.Fatalf("Incr on -0 = %v, want ErrNotInteger", err)
+	}
+	after := client.HGetAll(context.Background(), key).Val()
+	if after["d:keep"] != before["d:keep"] || after["_r"] != before["_r"] {
+		t.Fatal("the refused Incr applied part of its step")
+	}
+}
+
+// Renew after the response was committed fails and leaves the session.
+func TestRenewAfterCommit(t *testing.T) {
+	t.Parallel()
+	st, _ := newCookieStore(t, sessions.StoreOptions{}, sessions.CookieOptions{DisableSecure: true})
+	cookies := exchange(t, st, nil, func(s *sessions.Session) { s.Set("user", "ada") }).Result().Cookies()
+	var renewErr, incrErr error
+	serve(t, st, sessions.MiddlewareOptions{}, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "first byte")
+		s := sessions.FromContext(r.Context())
+		renewErr = s.Renew()
+		s.Destroy() // server-side logout still works after the commit
+		_, incrErr = s.Incr("n", 1)
+	}, cookies...)
+	if !errors.Is(renewErr, sessions.ErrCommitted) || !errors.Is(incrErr, sessions.ErrCommitted) {
+		t.Fatalf("after commit: Renew %v, Incr on a new session %v; want ErrCommitted", renewErr, incrErr)
+	}
+}
+
+// A Renew whose new record is refused restores the old one.
+func TestRenewFailureRestores(t *testing.T) {
+	t.Parallel()
+	st, _ := newCookieStore(t, sessions.StoreOptions{MaxSize: 200}, sessions.CookieOptions{})
+	cookies := exchange(t, st, nil, func(s *sessions.Session) { s.Set("cart", strings.Repeat("c", 100)) }).Result().Cookies()
+	s, c, w := load(st, cookies)
+	if err := s.Renew(); err != nil {
+		t.Fatal(err)
+	}
+	s.Set("profile", strings.Repeat("p", 120))
+	if err := st.Save(context.Background(), c, s); !errors.Is(err, sessions.ErrTooLarge) {
+		t.Fatalf("Save = %v, want ErrTooLarge", err)
+	}
+	if len(w.Result().Cookies()) != 0 {
+		t.Error("the failed renew issued a cookie")
+	}
+	exchange(t, st, cookies, func(s *sessions.Session) {
+		if v, _, _ := sessions.Get[string](s, "cart"); len(v) != 100 {
+			t.Fatal("the failed renew lost the session")
+		}
+	})
+}
+
+// A write on the old id racing a Renew (login) is not applied and does not
+// hand the client a new session that would replace the renewed one.
+func TestWriteRacingRenew(t *testing.T) {
+	t.Parallel()
+	st, _ := newCookieStore(t, sessions.StoreOptions{}, sessions.CookieOptions{})
+	cookies := exchange(t, st, nil, func(s *sessions.Session) { s.Set("cart", "tea") }).Result().Cookies()
+	late, lc, lw := load(st, cookies)
+	late.Set("views", 1)
+	renewed := exchange(t, st, cookies, func(s *sessions.Session) {
+		s.Renew()
+		s.Set("user", "ada")
+	}).Result().Cookies()
+	if err := st.Save(context.Background(), lc, late); err != nil {
+		t.Fatalf("the racing save: %v", err)
+	}
+	if len(lw.Result().Cookies()) != 0 {
+		t.Fatal("the racing save issued a cookie that would replace the renewed session's")
+	}
+	other, _, _ := load(st, cookies)
+	if _, err := other.Incr("views", 1); !errors.Is(err, sessions.ErrRenewed) && err != nil {
+		t.Fatalf("Incr on the renewed-away id: %v", err)
+	}
+	exchange(t, st, renewed, func(s *sessions.Session) {
+		if v, _, _ := sessions.Get[string](s, "user"); v != "ada" {
+			t.Fatal("the renewed session lost its user")
+		}
+	})
+}
+
+// The error answer keeps a session cookie an explicit Save already wrote.
+func TestMiddlewareErrorKeepsSavedCookie(t *testing.T) {
+	t.Parallel()
+	st, _ := newCookieStore(t, sessions.StoreOptions{MaxSize: 100}, sessions.CookieOptions{DisableSecure: true})
+	resp := serve(t, st, sessions.MiddlewareOptions{}, func(w http.ResponseWriter, r *http.Request) {
+		s := sessions.FromContext(r.Context())
+		s.Set("a", 1)
+		if err := st.Save(r.Context(), sessions.HTTPCarrier(w, r), s); err != nil {
+			t.Error(err)
+		}
+		s.Set("b", strings.Repeat("b", 60))
+		s.Set("c", strings.Repeat("c", 60)) // together past MaxSize: the commit fails
+		w.WriteHeader(http.StatusOK)
+	})
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || len(resp.Cookies()) != 1 {
+		t.Fatalf("status %d with %d cookies; want 413 keeping the saved session's cookie", resp.StatusCode, len(resp.Cookies()))
+	}
+}

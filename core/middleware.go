@@ -42,13 +42,16 @@ func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 
 // ErrorStatus maps a session error to an HTTP status: 503 for
 // ErrUnavailable (the store is down or slow), 413 for ErrTooLarge (the
-// request would grow the session past its limit), 500 for anything else.
+// request would grow the session past its limit), 409 for ErrRenewed (a
+// concurrent login moved the session), 500 for anything else.
 func ErrorStatus(err error) int {
 	switch {
 	case errors.Is(err, ErrUnavailable):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrRenewed):
+		return http.StatusConflict
 	default:
 		return http.StatusInternalServerError
 	}
@@ -128,6 +131,7 @@ type sessionWriter struct {
 func (w *sessionWriter) flushSession() bool {
 	if !w.committed {
 		w.committed = true
+		defer w.s.commit()
 		if err := w.st.Save(w.r.Context(), w.c, w.s); err != nil {
 			w.failed = true
 			// The handler's headers describe a response that will not
@@ -175,7 +179,7 @@ func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // websockets): the upgrade response carries the session's cookie.
 func (w *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if !w.flushSession() {
-		return nil, nil, errHijackAfterError
+		return nil, nil, errCommitFailed
 	}
 	return http.NewResponseController(w.ResponseWriter).Hijack()
 }
@@ -184,7 +188,7 @@ func (w *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // writer's sendfile path.
 func (w *sessionWriter) ReadFrom(r io.Reader) (int64, error) {
 	if !w.flushSession() {
-		return io.Copy(io.Discard, r)
+		return 0, errCommitFailed
 	}
 	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
 		return rf.ReadFrom(r)
@@ -192,12 +196,13 @@ func (w *sessionWriter) ReadFrom(r io.Reader) (int64, error) {
 	return io.Copy(w.ResponseWriter, r)
 }
 
-var errHijackAfterError = errors.New("sessions: the session could not be saved; the error handler answered")
+var errCommitFailed = errors.New("sessions: the session could not be saved; the error handler answered")
 
 // discardOnError lists the response headers the handler may have set that
 // the error handler's answer must not inherit.
+// (Set-Cookie stays: a token an explicit Save wrote earlier is still valid.)
 var discardOnError = []string{
 	"Content-Length", "Content-Encoding", "Content-Range", "Content-Type",
 	"Content-Disposition", "Transfer-Encoding", "Trailer", "Etag",
-	"Last-Modified", "Location", "Set-Cookie", "Accept-Ranges",
+	"Last-Modified", "Location", "Accept-Ranges", "Cache-Control", "Expires",
 }

@@ -95,7 +95,9 @@ return out
 //	ARGV[2] now (ms), ARGV[3] idle timeout (ms), ARGV[4] max data size
 //	ARGV[5] absolute deadline (ms) and ARGV[6] created (ms), for "c"
 //	ARGV[7] a nonce naming this write
-//	ARGV[8...] ops: optional leading "x" (clear data), then
+//	ARGV[8] for "c" from Renew, the taken record's data size (a renewed
+//	        session over the limit may still shrink)
+//	ARGV[9...] ops: optional leading "x" (clear data), then
 //	        "s" field value | "d" field | "i" field delta
 //
 // It returns {"ok", deadline, revision, previous last-seen, incr
@@ -114,7 +116,7 @@ local function replay(r)
   for v in string.gmatch(r, '[^,]+') do out[#out+1] = v end
   return out
 end
-local abs, z, seen
+local abs, z, seen, stored
 if mode == 'c' then
   if redis.call('EXISTS', k) == 1 then
     local o = redis.call('HMGET', k, '_o', '_or')
@@ -122,20 +124,22 @@ if mode == 'c' then
     return {'exists'}
   end
   abs, z, seen = ARGV[5], 0, '0'
+  stored = tonumber(ARGV[8]) or 0
 else
   local m = redis.call('HMGET', k, '_v', '_a', '_z', '_t', '_o', '_or', '_s')
   if m[5] == nonce then return replay(m[6]) end
   if m[1] and m[1] ~= '1' then return {'version'} end
-  if not m[2] or m[4] then return {'gone'} end
+  if m[4] then return {'renewed'} end
+  if not m[2] then return {'gone'} end
   abs = m[2]
   if tonumber(abs) <= now then
     redis.call('DEL', k)
     return {'gone'}
   end
   z, seen = tonumber(m[3]) or 0, m[7] or '0'
+  stored = z
 end
-local stored = z
-local i = 8
+local i = 9
 local cleared = (mode == 'c')
 if ARGV[i] == 'x' then
   cleared = true
@@ -169,11 +173,13 @@ while i <= #ARGV do
     i = i + 2
   else
     local cur = old or '0'
-    if #cur > 20 or not string.match(cur, '^%-?%d+$') then return {'notint'} end
+    -- What HINCRBY takes: no leading zeros, no "-0".
+    if #cur > 20 or not (cur == '0' or string.match(cur, '^%-?[1-9]%d*$')) then return {'notint'} end
     local v = tonumber(cur) + tonumber(ARGV[i+2])
     if v >= 9.2e18 or v <= -9.2e18 then return {'range'} end
     known[f] = string.format('%.0f', v)
-    z = z + #f + 20
+    -- Exact below 2^53; above, charge the most digits an int64 has.
+    if math.abs(v) < 9007199254740992 then z = z + #f + #known[f] else z = z + #f + 20 end
     i = i + 3
   end
 end
@@ -196,7 +202,10 @@ while i <= #ARGV do
     redis.call('HDEL', k, f)
     i = i + 2
   else
-    redis.call('HINCRBY', k, f, ARGV[i+2])
+    if not pcall(redis.call, 'HINCRBY', k, f, ARGV[i+2]) then
+      -- Unreachable after the plan; refuse rather than die half-way.
+      return {'notint'}
+    end
     out[#out+1] = redis.call('HGET', k, f)
     i = i + 3
   end
@@ -247,12 +256,13 @@ func unavailable(op string, err error) error {
 // load reads (take=false, refreshing the idle TTL) or takes (take=true,
 // leaving a tombstone, for Renew) the record at key. A missing or expired
 // record returns nil.
-func (st *Store) load(ctx context.Context, key string, now time.Time, take bool) (*record, error) {
+// With take, nonce names the take (see untake).
+func (st *Store) load(ctx context.Context, key string, now time.Time, take bool, nonce string) (*record, error) {
 	ctx, cancel := context.WithTimeout(ctx, st.opts.Timeout)
 	defer cancel()
-	mode, nonce := "r", ""
+	mode := "r"
 	if take {
-		mode, nonce = "t", rand.Text()
+		mode = "t"
 	}
 	res, err := loadScript.Run(ctx, st.client, []string{key},
 		now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), mode, nonce, st.tombstoneTTL().Milliseconds()).Slice()
@@ -283,6 +293,31 @@ func (st *Store) load(ctx context.Context, key string, now time.Time, take bool)
 	return rec, nil
 }
 
+// untakeScript undoes a Renew's take (ARGV[1] its nonce) whose new record
+// could not be written: the old record lives again, with its idle TTL.
+var untakeScript = redis.NewScript(`
+local k = KEYS[1]
+if redis.call('HGET', k, '_t') ~= ARGV[1] then return 0 end
+redis.call('HDEL', k, '_t')
+local abs = tonumber(redis.call('HGET', k, '_a'))
+local ttl = math.min(tonumber(ARGV[3]), abs - tonumber(ARGV[2]))
+if ttl <= 0 then
+  redis.call('DEL', k)
+  return 0
+end
+redis.call('PEXPIRE', k, ttl)
+return 1
+`)
+
+// untake restores the record a Renew took, if the take named nonce is
+// still its tombstone; it reports whether the old record lives again.
+func (st *Store) untake(ctx context.Context, key, nonce string, now time.Time) bool {
+	ctx, cancel := context.WithTimeout(ctx, st.opts.Timeout)
+	defer cancel()
+	n, err := untakeScript.Run(ctx, st.client, []string{key}, nonce, now.UnixMilli(), st.opts.IdleTimeout.Milliseconds()).Int()
+	return err == nil && n == 1
+}
+
 // tombstoneTTL is how long a record taken by Renew stays readable to a
 // retry of the take: past any retry the client can make within Timeout.
 func (st *Store) tombstoneTTL() time.Duration {
@@ -299,27 +334,32 @@ type writeResult struct {
 
 // write applies ops to the record at key. For modeCreate, deadline and
 // created describe the new record.
-func (st *Store) write(ctx context.Context, key string, mode writeMode, now, deadline, created time.Time, ops []any) (writeResult, error) {
+func (st *Store) write(ctx context.Context, key string, mode writeMode, now, deadline, created time.Time, stored int, ops []any) (writeResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, st.opts.Timeout)
 	defer cancel()
-	args := make([]any, 0, 7+len(ops))
+	args := make([]any, 0, 8+len(ops))
 	args = append(args, string(mode), now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), st.opts.MaxSize)
 	if mode == modeCreate {
 		args = append(args, deadline.UnixMilli(), created.UnixMilli())
 	} else {
 		args = append(args, "", "")
 	}
-	args = append(args, rand.Text())
+	args = append(args, rand.Text(), stored)
 	args = append(args, ops...)
 	res, err := writeScript.Run(ctx, st.client, []string{key}, args...).Slice()
 	if err != nil {
 		return writeResult{}, unavailable("save", err)
+	}
+	if len(res) == 0 {
+		return writeResult{}, unavailable("save", fmt.Errorf("unexpected script reply"))
 	}
 	status, _ := res[0].(string)
 	switch status {
 	case "ok":
 	case "gone":
 		return writeResult{}, errGone
+	case "renewed":
+		return writeResult{}, fmt.Errorf("%w: save", ErrRenewed)
 	case "exists":
 		return writeResult{}, errExists
 	case "toolarge":

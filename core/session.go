@@ -55,7 +55,11 @@ type Session struct {
 	cleared    bool
 	created    time.Time
 	seen       time.Time
-	seenKnown  bool // seen holds the last use before this request
+	seenKnown  bool      // seen holds the last use before this request
+	committed  bool      // the response's headers are out: no new token can reach the client
+	oldID      sessionID // the id a pending Renew took the record of
+	takeNonce  string    // the take's nonce, to undo it should the new record fail
+	takenSize  int       // the taken record's data size
 	deadline   time.Time
 	err        error // sticky store failure
 }
@@ -90,7 +94,7 @@ func (s *Session) ensure() error {
 	if s.state != stateToken && (s.state != stateLive || s.loaded) {
 		return nil
 	}
-	rec, err := s.st.load(s.ctx, s.key(), s.st.now(), false)
+	rec, err := s.st.load(s.ctx, s.key(), s.st.now(), false, "")
 	if err != nil {
 		s.err = err
 		return err
@@ -164,11 +168,18 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 			}
 		}
 		ops = append(ops, extra...)
-		res, err := s.st.write(ctx, s.key(), modeUpdate, now, time.Time{}, time.Time{}, ops)
+		res, err := s.st.write(ctx, s.key(), modeUpdate, now, time.Time{}, time.Time{}, 0, ops)
 		switch {
 		case err == nil:
 			s.written(res)
 			return res, nil
+		case errors.Is(err, ErrRenewed):
+			// A concurrent login renewed the id: this request's changes
+			// are not applied, and its response leaves the client's
+			// token alone, so the renewing response's token wins.
+			s.fresh()
+			s.dirty, s.cleared, s.clearToken = nil, false, false
+			return res, err
 		case err != errGone:
 			return res, err
 		}
@@ -199,21 +210,41 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 		ops = append(ops, "s", f, v)
 	}
 	ops = append(ops, extra...)
+	stored := 0
+	if s.state == statePending {
+		stored = s.takenSize
+	}
 	for range 3 {
 		s.id = newID()
-		res, err := s.st.write(ctx, s.key(), modeCreate, now, s.deadline, s.created, ops)
+		res, err := s.st.write(ctx, s.key(), modeCreate, now, s.deadline, s.created, stored, ops)
 		if err == errExists {
 			continue
 		}
 		if err != nil {
+			s.undoTake(ctx, now)
 			return res, err
 		}
+		s.takeNonce = ""
 		s.issue = true
 		s.loaded = true
 		s.written(res)
 		return res, nil
 	}
 	return writeResult{}, unavailable("create", errExists)
+}
+
+// undoTake restores the record a pending Renew took when its new record
+// could not be written: the Renew fails, the session stays as it was.
+func (s *Session) undoTake(ctx context.Context, now time.Time) {
+	if s.state != statePending || s.takeNonce == "" {
+		return
+	}
+	if s.st.untake(ctx, storeKey(s.st.opts.KeyPrefix, s.oldID), s.takeNonce, now) {
+		s.id, s.state = s.oldID, stateLive
+		s.loaded, s.values, s.dirty, s.cleared = false, nil, nil, false
+		s.issue, s.clearToken = false, false
+	}
+	s.takeNonce = ""
 }
 
 // written records a successful write.
@@ -346,7 +377,10 @@ func (s *Session) Incr(key string, delta int64) (int64, error) {
 		return 0, s.err
 	}
 	f := dataPrefix + key
-	res, err := s.flush(s.ctx, s.st.now(), []any{"i", f, delta}, false)
+	res, err := s.flush(s.ctx, s.st.now(), []any{"i", f, delta}, s.committed)
+	if err == errGone {
+		return 0, fmt.Errorf("%w: incr would start a session", ErrCommitted)
+	}
 	if err != nil {
 		if errors.Is(err, ErrUnavailable) {
 			s.err = err
@@ -399,10 +433,9 @@ func (s *Session) Flashes() ([]string, error) {
 	msgs := make([]string, 0, len(fields))
 	for _, f := range fields {
 		var m string
-		if err := json.Unmarshal([]byte(s.values[f]), &m); err != nil {
-			return nil, fmt.Errorf("%w: flashes", ErrDecode)
+		if json.Unmarshal([]byte(s.values[f]), &m) == nil {
+			msgs = append(msgs, m) // one that does not decode is dropped with the rest
 		}
-		msgs = append(msgs, m)
 	}
 	for _, f := range fields {
 		s.setField(f, "", true)
@@ -411,7 +444,9 @@ func (s *Session) Flashes() ([]string, error) {
 }
 
 // Renew gives the session a new id and kills the old one, keeping the data
-// and the absolute deadline. Call it on login and on any change of
+// and the absolute deadline. Should the new record fail to be written at
+// Save, the old one is restored and Save fails. After the response was
+// committed it fails with ErrCommitted (the new token could not be sent). Call it on login and on any change of
 // privilege, to defeat session fixation. The old record is read and deleted
 // in one step now; the new one is written, and the client given its new
 // token, at Save.
@@ -424,13 +459,17 @@ func (s *Session) Renew() error {
 	if s.err != nil {
 		return s.err
 	}
+	if s.committed {
+		return fmt.Errorf("%w: renew", ErrCommitted)
+	}
 	s.resolve()
 	if s.state != stateToken && s.state != stateLive {
 		// Not in the store: the new id is drawn when the session is
 		// first written.
 		return nil
 	}
-	rec, err := s.st.load(s.ctx, s.key(), s.st.now(), true)
+	nonce := rand.Text()
+	rec, err := s.st.load(s.ctx, s.key(), s.st.now(), true, nonce)
 	if err != nil {
 		s.err = err
 		return err
@@ -441,6 +480,10 @@ func (s *Session) Renew() error {
 		s.fresh()
 		s.applyPending(nil)
 		return nil
+	}
+	s.oldID, s.takeNonce, s.takenSize = s.id, nonce, 0
+	for f, v := range rec.values {
+		s.takenSize += len(f) + len(v)
 	}
 	s.applyPending(rec.values)
 	s.created, s.deadline = rec.created, rec.deadline

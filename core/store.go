@@ -86,6 +86,13 @@ func (st *Store) saveLate(ctx context.Context, s *Session) {
 	s.flush(ctx, st.now(), nil, true) // nobody to tell: the response is gone
 }
 
+// commit marks the session's response as committed (headers sent).
+func (s *Session) commit() {
+	s.mu.Lock()
+	s.committed = true
+	s.mu.Unlock()
+}
+
 // init readies a zero Session for a request.
 func (st *Store) init(s *Session, ctx context.Context, c Carrier) {
 	s.st, s.ctx, s.c = st, ctx, c
@@ -111,10 +118,14 @@ func (st *Store) Save(ctx context.Context, c Carrier, s *Session) error {
 	}
 	now := st.now()
 	if s.hasChanges() {
-		if _, err := s.flush(ctx, now, nil, false); err != nil {
-			if errors.Is(err, ErrUnavailable) {
-				s.err = err
-			}
+		_, err := s.flush(ctx, now, nil, false)
+		switch {
+		case errors.Is(err, ErrRenewed):
+			// Dropped: a concurrent login moved the session (see flush).
+		case errors.Is(err, ErrUnavailable):
+			s.err = err
+			return err
+		case err != nil:
 			return err
 		}
 	}

@@ -193,16 +193,19 @@ func checkJWTExpiry(t *testing.T, s *suite) {
 // its expiry comes within the refresh window on a request that uses the
 // session; the new one expires later.
 func checkJWTRefresh(t *testing.T, s *suite) {
-	// Idle 4 s: the default window (3 s) starts 1 s after issue (exp has
-	// whole seconds, so a fresh token has more than 3 s left).
+	// Idle 4 s, window 2 s: exp has whole seconds, so a fresh token has
+	// more than 3 s left (no reissue); 2.3 s later it has less than 2.
 	f := s.setup(t, sessions.StoreOptions{IdleTimeout: 4 * time.Second})
-	c := f.client(t)
+	jo := f.e.jwtOptions(f.e.secret)
+	jo.RefreshWindow = 2 * time.Second
+	st := newJWTStore(t, f.storeURL(), f.so, jo)
+	c := f.clientAt(t, f.serve(t, st))
 	c.set("a", "1")
 	first := c.current()
 	if r := c.do(http.MethodGet, "/get", map[string][]string{"k": {"a"}}); r.set {
 		t.Error("a fresh token was reissued at once")
 	}
-	time.Sleep(1300 * time.Millisecond) // into the refresh window
+	time.Sleep(2300 * time.Millisecond) // into the refresh window
 	r := c.do(http.MethodGet, "/untouched", nil)
 	if r.set {
 		t.Error("a request that did not use the session reissued the token")
