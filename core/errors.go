@@ -22,11 +22,6 @@ var (
 	// int64 range (within 0.2% of its ends).
 	ErrOutOfRange = errors.New("sessions: integer out of range")
 
-	// ErrRenewed reports a write to a session that a concurrent request
-	// renewed (login): the write is not applied to the old id, and the
-	// client keeps the token the renewing response gives it.
-	ErrRenewed = errors.New("sessions: session renewed by a concurrent request")
-
 	// ErrCommitted reports a change that needs a new token (Renew, or a
 	// write that would start a session) made after the response was
 	// committed: the token could no longer reach the client.

@@ -42,16 +42,13 @@ func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 
 // ErrorStatus maps a session error to an HTTP status: 503 for
 // ErrUnavailable (the store is down or slow), 413 for ErrTooLarge (the
-// request would grow the session past its limit), 409 for ErrRenewed (a
-// concurrent login moved the session), 500 for anything else.
+// request would grow the session past its limit), 500 for anything else.
 func ErrorStatus(err error) int {
 	switch {
 	case errors.Is(err, ErrUnavailable):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrRenewed):
-		return http.StatusConflict
 	default:
 		return http.StatusInternalServerError
 	}

@@ -129,8 +129,7 @@ else
   local m = redis.call('HMGET', k, '_v', '_a', '_z', '_t', '_o', '_or', '_s')
   if m[5] == nonce then return replay(m[6]) end
   if m[1] and m[1] ~= '1' then return {'version'} end
-  if m[4] then return {'renewed'} end
-  if not m[2] then return {'gone'} end
+  if not m[2] or m[4] then return {'gone'} end
   abs = m[2]
   if tonumber(abs) <= now then
     redis.call('DEL', k)
@@ -358,8 +357,6 @@ func (st *Store) write(ctx context.Context, key string, mode writeMode, now, dea
 	case "ok":
 	case "gone":
 		return writeResult{}, errGone
-	case "renewed":
-		return writeResult{}, fmt.Errorf("%w: save", ErrRenewed)
 	case "exists":
 		return writeResult{}, errExists
 	case "toolarge":

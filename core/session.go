@@ -173,13 +173,6 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 		case err == nil:
 			s.written(res)
 			return res, nil
-		case errors.Is(err, ErrRenewed):
-			// A concurrent login renewed the id: this request's changes
-			// are not applied, and its response leaves the client's
-			// token alone, so the renewing response's token wins.
-			s.fresh()
-			s.dirty, s.cleared, s.clearToken = nil, false, false
-			return res, err
 		case err != errGone:
 			return res, err
 		}

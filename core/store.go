@@ -118,14 +118,10 @@ func (st *Store) Save(ctx context.Context, c Carrier, s *Session) error {
 	}
 	now := st.now()
 	if s.hasChanges() {
-		_, err := s.flush(ctx, now, nil, false)
-		switch {
-		case errors.Is(err, ErrRenewed):
-			// Dropped: a concurrent login moved the session (see flush).
-		case errors.Is(err, ErrUnavailable):
-			s.err = err
-			return err
-		case err != nil:
+		if _, err := s.flush(ctx, now, nil, false); err != nil {
+			if errors.Is(err, ErrUnavailable) {
+				s.err = err
+			}
 			return err
 		}
 	}
