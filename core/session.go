@@ -43,6 +43,7 @@ type Session struct {
 
 	state      state
 	id         sessionID
+	idKey      string // the store key of id, derived once per id (see setID)
 	isNew      bool
 	rewrite    bool // the transport asked for a reissue of the token
 	issue      bool // the client needs a token for a new id
@@ -75,7 +76,8 @@ func (s *Session) resolve() {
 		s.applyPending(nil)
 		return
 	}
-	s.state, s.id, s.rewrite = stateToken, id, rewrite
+	s.state, s.rewrite = stateToken, rewrite
+	s.setID(id)
 }
 
 // fresh turns s into a new, empty session that is created on save.
@@ -126,7 +128,13 @@ func (s *Session) applyPending(base map[string]string) {
 	s.values = base
 }
 
-func (s *Session) key() string { return storeKey(s.st.opts.KeyPrefix, s.id) }
+// setID gives the session an id and derives its store key once, rather
+// than hashing the id again for each store call of the request.
+func (s *Session) setID(id sessionID) {
+	s.id, s.idKey = id, storeKey(s.st.opts.KeyPrefix, id)
+}
+
+func (s *Session) key() string { return s.idKey }
 
 func (s *Session) setField(f, val string, del bool) {
 	if s.dirty == nil {
@@ -208,7 +216,7 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 		stored = s.takenSize
 	}
 	for range 3 {
-		s.id = newID()
+		s.setID(newID())
 		res, err := s.st.write(ctx, s.key(), modeCreate, now, s.deadline, s.created, stored, ops)
 		if err == errExists {
 			continue
@@ -233,7 +241,8 @@ func (s *Session) undoTake(ctx context.Context, now time.Time) {
 		return
 	}
 	if s.st.untake(ctx, storeKey(s.st.opts.KeyPrefix, s.oldID), s.takeNonce, now) {
-		s.id, s.state = s.oldID, stateLive
+		s.setID(s.oldID)
+		s.state = stateLive
 		s.loaded, s.values, s.dirty, s.cleared = false, nil, nil, false
 		s.issue, s.clearToken = false, false
 	}
