@@ -25,19 +25,26 @@ type MiddlewareOptions struct {
 // DefaultErrorHandler answers with ErrorStatus(err) and a short JSON body
 // that names no secret.
 func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
-	code := ErrorStatus(err)
-	msg := `{"error":"session error"}`
-	switch code {
-	case http.StatusServiceUnavailable:
-		msg = `{"error":"session store unavailable"}`
-	case http.StatusRequestEntityTooLarge:
-		msg = `{"error":"session too large"}`
-	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	w.Write([]byte(msg + "\n"))
+	w.WriteHeader(ErrorStatus(err))
+	w.Write([]byte(ErrorBody(err)))
+}
+
+// ErrorBody returns the JSON body DefaultErrorHandler sends for err, with
+// its trailing newline: {"error":"session store unavailable"} for
+// ErrUnavailable, {"error":"session too large"} for ErrTooLarge,
+// {"error":"session error"} otherwise. Framework integrations send the
+// same bytes, so that every framework answers a store failure alike.
+func ErrorBody(err error) string {
+	switch ErrorStatus(err) {
+	case http.StatusServiceUnavailable:
+		return `{"error":"session store unavailable"}` + "\n"
+	case http.StatusRequestEntityTooLarge:
+		return `{"error":"session too large"}` + "\n"
+	}
+	return `{"error":"session error"}` + "\n"
 }
 
 // ErrorStatus maps a session error to an HTTP status: 503 for
@@ -85,9 +92,9 @@ func Middleware(st *Store, opts MiddlewareOptions) func(http.Handler) http.Handl
 				x.w.flushSession()
 			} else if !x.w.failed {
 				// Changes made after the first byte: a live session
-				// still takes them; a new one cannot (its token
-				// could no longer reach the client).
-				st.saveLate(r.Context(), &x.s)
+				// still takes them; a failure goes to the store's
+				// Logger.
+				st.Finish(r.Context(), &x.c, &x.s)
 			}
 		})
 	}
@@ -128,8 +135,7 @@ type sessionWriter struct {
 func (w *sessionWriter) flushSession() bool {
 	if !w.committed {
 		w.committed = true
-		defer w.s.commit()
-		if err := w.st.Save(w.r.Context(), w.c, w.s); err != nil {
+		if err := w.st.Commit(w.r.Context(), w.c, w.s); err != nil {
 			w.failed = true
 			// The handler's headers describe a response that will not
 			// be sent.

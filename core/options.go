@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -42,6 +43,12 @@ type StoreOptions struct {
 
 	// Codec encodes session values. Default JSONCodec.
 	Codec Codec
+
+	// Logger receives what the store cannot return to a caller: a failed
+	// save of changes made after the response was committed. Default
+	// slog.Default() (at the time of logging). No log line holds an id,
+	// a token or a stored value.
+	Logger *slog.Logger
 }
 
 // withDefaults returns o with defaults applied, or an error for invalid

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -71,26 +72,13 @@ func (st *Store) Load(ctx context.Context, c Carrier) *Session {
 	return s
 }
 
-// saveLate saves changes made after the response was committed: only
-// data changes to a session already in the store, which need no token.
-func (st *Store) saveLate(ctx context.Context, s *Session) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.err != nil || !s.hasChanges() {
-		return // the usual case: nothing changed after the commit
+// logger returns StoreOptions.Logger, or slog's default logger at the
+// time of the call.
+func (st *Store) logger() *slog.Logger {
+	if st.opts.Logger != nil {
+		return st.opts.Logger
 	}
-	s.resolve()
-	if s.state != stateLive && s.state != stateToken {
-		return
-	}
-	s.flush(ctx, st.now(), nil, true) // nobody to tell: the response is gone
-}
-
-// commit marks the session's response as committed (headers sent).
-func (s *Session) commit() {
-	s.mu.Lock()
-	s.committed = true
-	s.mu.Unlock()
+	return slog.Default()
 }
 
 // init readies a zero Session for a request.
@@ -113,17 +101,72 @@ func (st *Store) Save(ctx context.Context, c Carrier, s *Session) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return st.save(ctx, c, s)
+}
+
+// Commit is Save for the moment the response's header is about to be
+// written: it saves the session and marks the response as committed in one
+// step, so that no Renew or new session can slip in between (their token
+// could no longer reach the client: after Commit they fail with
+// ErrCommitted). Integrations call it before the first byte of the
+// response; on an error they answer with ErrorStatus(err) instead of the
+// handler's response.
+func (st *Store) Commit(ctx context.Context, c Carrier, s *Session) error {
+	if s == nil {
+		return ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := st.save(ctx, c, s)
+	s.committed = true
+	return err
+}
+
+// Finish ends the request's session once the handler has returned. If the
+// response was not committed yet, it is Commit, and a non-nil error is for
+// the integration to answer. If it was, Finish saves the changes made
+// since (data changes to a session already in the store) and reports a
+// failure to StoreOptions.Logger, since no response can carry it any more;
+// it then returns nil.
+func (st *Store) Finish(ctx context.Context, c Carrier, s *Session) error {
+	if s == nil {
+		return ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.committed {
+		err := st.save(ctx, c, s)
+		s.committed = true
+		return err
+	}
+	if err := st.save(ctx, c, s); err != nil {
+		st.logger().LogAttrs(ctx, slog.LevelError, "sessions: changes made after the response was committed were not saved",
+			slog.String("err", err.Error()))
+	}
+	return nil
+}
+
+// save is Save with s.mu held.
+func (st *Store) save(ctx context.Context, c Carrier, s *Session) error {
 	if s.err != nil {
 		return s.err
 	}
 	now := st.now()
 	if s.hasChanges() {
-		if _, err := s.flush(ctx, now, nil, false); err != nil {
+		// After the commit no token can reach the client: only a session
+		// already in the store can take changes.
+		if _, err := s.flush(ctx, now, nil, s.committed); err != nil {
+			if err == errGone {
+				return fmt.Errorf("%w: the changes would start a session", ErrCommitted)
+			}
 			if errors.Is(err, ErrUnavailable) {
 				s.err = err
 			}
 			return err
 		}
+	}
+	if s.committed {
+		return nil // the header is out: no token, Vary or Cache-Control can follow
 	}
 	token := true
 	switch {
