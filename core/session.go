@@ -58,6 +58,7 @@ type Session struct {
 	seen       time.Time
 	seenKnown  bool      // seen holds the last use before this request
 	committed  bool      // the response's headers are out: no new token can reach the client
+	discarded  bool      // Store.Discard ended the session for this request
 	oldID      sessionID // the id a pending Renew took the record of
 	takeNonce  string    // the take's nonce, to undo it should the new record fail
 	takenSize  int       // the taken record's data size

@@ -146,8 +146,30 @@ func (st *Store) Finish(ctx context.Context, c Carrier, s *Session) error {
 	return nil
 }
 
+// Discard drops the session's unsaved changes and ends it for this
+// request: nothing more is saved, and no token is sent. Integrations call
+// it when the handler panicked, so that a framework's recovery middleware
+// answering through the same response never commits a half-done request.
+// Changes already saved stay.
+func (st *Store) Discard(s *Session) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// A Renew whose new record was never written: the old one lives
+	// again rather than the user being logged out by a crash.
+	s.undoTake(context.WithoutCancel(s.ctx), st.now())
+	s.dirty, s.cleared = nil, false
+	s.issue, s.clearToken, s.rewrite = false, false, false
+	s.discarded, s.committed = true, true
+}
+
 // save is Save with s.mu held.
 func (st *Store) save(ctx context.Context, c Carrier, s *Session) error {
+	if s.discarded {
+		return nil
+	}
 	if s.err != nil {
 		return s.err
 	}
