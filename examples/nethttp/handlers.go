@@ -1,12 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 
 	sessions "github.com/gosessions/sessions/core"
+	"github.com/gosessions/sessions/examples/internal/demo"
 )
 
 // routes returns the app's handler: the demo contract's endpoints behind
@@ -32,7 +32,7 @@ func routes(store *sessions.Store, jwt bool, logger *slog.Logger) http.Handler {
 	mux.HandleFunc("POST /api/kv", h.setKV)
 	mux.HandleFunc("GET /api/kv", h.getKV)
 	if jwt {
-		mux.HandleFunc("GET /{$}", h.staticPage)
+		mux.HandleFunc("GET /{$}", h.static)
 	} else {
 		mux.HandleFunc("GET /{$}", h.page)
 	}
@@ -46,7 +46,7 @@ type handlers struct {
 }
 
 func (h handlers) health(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	demo.WriteJSON(w, http.StatusOK, demo.Health{Status: "ok"})
 }
 
 // count increments the session's counter; the increment runs inside the
@@ -57,18 +57,18 @@ func (h handlers) count(w http.ResponseWriter, r *http.Request) {
 		h.sessionError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int64{"count": n})
+	demo.WriteJSON(w, http.StatusOK, demo.Count{Count: n})
 }
 
 // read reports the counter without writing anything: a client without a
 // session gets 0 and no cookie or token.
 func (h handlers) read(w http.ResponseWriter, r *http.Request) {
-	n, _, err := sessions.Get[int](sessions.FromContext(r.Context()), "count")
+	n, _, err := sessions.Get[int64](sessions.FromContext(r.Context()), "count")
 	if err != nil {
 		h.sessionError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"count": n})
+	demo.WriteJSON(w, http.StatusOK, demo.Count{Count: n})
 }
 
 // login renews the session id before storing the user, so that an id
@@ -76,7 +76,7 @@ func (h handlers) read(w http.ResponseWriter, r *http.Request) {
 func (h handlers) login(w http.ResponseWriter, r *http.Request) {
 	name := r.PostFormValue("user")
 	if name == "" {
-		writeError(w, http.StatusBadRequest, "form field user is required")
+		demo.WriteError(w, http.StatusBadRequest, "form field user is required")
 		return
 	}
 	s := sessions.FromContext(r.Context())
@@ -88,7 +88,7 @@ func (h handlers) login(w http.ResponseWriter, r *http.Request) {
 		h.sessionError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"user": name})
+	demo.WriteJSON(w, http.StatusOK, demo.User{User: name})
 }
 
 func (h handlers) me(w http.ResponseWriter, r *http.Request) {
@@ -97,9 +97,9 @@ func (h handlers) me(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		h.sessionError(w, r, err)
 	case !ok:
-		writeError(w, http.StatusUnauthorized, "not logged in")
+		demo.WriteError(w, http.StatusUnauthorized, "not logged in")
 	default:
-		writeJSON(w, http.StatusOK, map[string]string{"user": name})
+		demo.WriteJSON(w, http.StatusOK, demo.User{User: name})
 	}
 }
 
@@ -114,26 +114,26 @@ func (h handlers) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h handlers) logoutAll(w http.ResponseWriter, _ *http.Request) {
-	writeError(w, http.StatusNotImplemented, "logout-all is not available yet: it needs the per-user session index")
+	demo.WriteError(w, http.StatusNotImplemented, "logout-all is not available yet: it needs the per-user session index")
 }
 
 func (h handlers) setKV(w http.ResponseWriter, r *http.Request) {
 	k, v := r.FormValue("k"), r.FormValue("v")
 	if k == "" {
-		writeError(w, http.StatusBadRequest, "parameter k is required")
+		demo.WriteError(w, http.StatusBadRequest, "parameter k is required")
 		return
 	}
 	if err := sessions.FromContext(r.Context()).Set(k, v); err != nil {
 		h.sessionError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"k": k, "v": v})
+	demo.WriteJSON(w, http.StatusOK, demo.KV{K: k, V: v})
 }
 
 func (h handlers) getKV(w http.ResponseWriter, r *http.Request) {
 	k := r.URL.Query().Get("k")
 	if k == "" {
-		writeError(w, http.StatusBadRequest, "parameter k is required")
+		demo.WriteError(w, http.StatusBadRequest, "parameter k is required")
 		return
 	}
 	v, ok, err := sessions.Get[string](sessions.FromContext(r.Context()), k)
@@ -141,9 +141,9 @@ func (h handlers) getKV(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		h.sessionError(w, r, err)
 	case !ok:
-		writeError(w, http.StatusNotFound, "no such key")
+		demo.WriteError(w, http.StatusNotFound, "no such key")
 	default:
-		writeJSON(w, http.StatusOK, map[string]string{"k": k, "v": v})
+		demo.WriteJSON(w, http.StatusOK, demo.KV{K: k, V: v})
 	}
 }
 
@@ -160,14 +160,4 @@ func (h handlers) sessionError(w http.ResponseWriter, r *http.Request, err error
 	}
 	h.log.Log(r.Context(), level, "session error", "method", r.Method, "path", r.URL.Path, "err", err)
 	sessions.DefaultErrorHandler(w, r, err)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
-}
-
-func writeJSON(w http.ResponseWriter, status int, body any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(body)
 }
