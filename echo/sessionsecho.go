@@ -1,0 +1,237 @@
+package sessionsecho
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	sessions "github.com/gosessions/sessions/core"
+)
+
+// contextKey is the echo.Context key (c.Get) of the request's session.
+const contextKey = "github.com/gosessions/sessions/echo.session"
+
+// Options configures Middleware. The zero value is the default.
+type Options struct {
+	// ErrorHandler answers a request whose session could not be loaded
+	// or saved when the handler returned without writing a response; the
+	// middleware returns its result. The default returns an
+	// *echo.HTTPError with status sessions.ErrorStatus(err) and the error
+	// as Internal, for the app's HTTPErrorHandler to render.
+	//
+	// It is not called when the commit fails as the response is being
+	// written: the header is about to go out, so the middleware answers
+	// itself, with sessions.ErrorStatus(err) and sessions.ErrorBody(err).
+	ErrorHandler func(c echo.Context, err error) error
+}
+
+// Middleware returns echo middleware that attaches the request's session
+// (see FromContext) and saves it just before the response's header is
+// written (a c.Response().Before func), so that its cookie or token goes
+// out with the first byte. Should that save fail, the response becomes
+// the error answer: status sessions.ErrorStatus(err), the JSON body
+// sessions.ErrorBody(err), Cache-Control no-store, in place of the
+// handler's. When the handler returns without writing anything (an error
+// for the HTTPErrorHandler to render, or nothing at all), the session is
+// saved as it returns; a failure then goes to Options.ErrorHandler.
+//
+// A handler's error does not undo its session changes: the error response
+// commits the session like any other. A handler that panics saves nothing
+// and sends no token, so that a recovery middleware answering through the
+// same response never commits a half-done request; register
+// middleware.Recover before (outside) this middleware.
+//
+// Changes made after the first byte are saved when the handler returns if
+// the session already exists in the store; a session that does not exist
+// yet cannot be started then (its token could no longer be sent), and the
+// store's Logger reports the lost change.
+//
+// The middleware puts a writer of its own under c.Response().Writer; it
+// has Unwrap, so http.ResponseController reaches the server's writer.
+func Middleware(st *sessions.Store, opts Options) echo.MiddlewareFunc {
+	onError := opts.ErrorHandler
+	if onError == nil {
+		onError = httpError
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			// One allocation holds the carrier and the writer.
+			x := &exchange{c: c, res: c.Response(), st: st}
+			x.w = writer{ResponseWriter: x.res.Writer, x: x}
+			x.res.Writer = &x.w
+			x.s = st.Load(c.Request().Context(), x)
+			c.Set(contextKey, x.s)
+			x.res.Before(x.commit)
+			done := false
+			defer func() {
+				if !done { // the handler panicked
+					st.Discard(x.s)
+				}
+			}()
+			err := next(c)
+			done = true
+			switch {
+			case x.err != nil: // the commit failed: the error answer replaces the response
+				x.w.fail()
+				return err
+			case x.committed: // late changes; a failure goes to the store's Logger
+				st.Finish(c.Request().Context(), x, x.s)
+				return err
+			}
+			x.committed = true
+			if ferr := st.Finish(c.Request().Context(), x, x.s); ferr != nil {
+				return onError(c, ferr)
+			}
+			return err
+		}
+	}
+}
+
+// FromContext returns the session Middleware attached to c, or nil (the
+// methods of a nil *sessions.Session return sessions.ErrNoSession).
+//
+// It is what session.Get(name, c) is in echo-contrib/session, with one
+// session per request and no name: s.Set(k, v) for sess.Values[k] = v,
+// sessions.Get[T](s, k) to read, s.Destroy() for MaxAge -1, and no
+// sess.Save: the middleware saves before the response's header.
+func FromContext(c echo.Context) *sessions.Session {
+	s, _ := c.Get(contextKey).(*sessions.Session)
+	return s
+}
+
+// httpError is the default Options.ErrorHandler.
+func httpError(_ echo.Context, err error) error {
+	msg := "session error"
+	switch sessions.ErrorStatus(err) {
+	case http.StatusServiceUnavailable:
+		msg = "session store unavailable"
+	case http.StatusRequestEntityTooLarge:
+		msg = "session too large"
+	}
+	return echo.NewHTTPError(sessions.ErrorStatus(err), msg).SetInternal(err)
+}
+
+// exchange is the per-request state of Middleware, and the request's
+// sessions.Carrier, on the echo context itself.
+type exchange struct {
+	c         echo.Context
+	res       *echo.Response
+	st        *sessions.Store
+	s         *sessions.Session
+	w         writer
+	committed bool  // Commit ran (or Finish, for a response not written)
+	err       error // Commit's error: the error answer replaces the response
+}
+
+var (
+	_ sessions.Carrier      = (*exchange)(nil)
+	_ sessions.HeaderSetter = (*exchange)(nil)
+)
+
+func (x *exchange) Header(name string) string { return x.c.Request().Header.Get(name) }
+
+func (x *exchange) Cookies(name string) []string {
+	var vals []string
+	for _, ck := range x.c.Request().CookiesNamed(name) {
+		vals = append(vals, ck.Value)
+	}
+	return vals
+}
+
+func (x *exchange) AddHeader(name, value string) { x.res.Header().Add(name, value) }
+
+func (x *exchange) SetHeader(name, value string) { x.res.Header().Set(name, value) }
+
+func (x *exchange) SetCookie(ck *http.Cookie) { http.SetCookie(x.res, ck) }
+
+// commit saves the session once, before the header goes out. On failure
+// it sets the status echo's Response is about to write (and log).
+func (x *exchange) commit() {
+	if x.committed {
+		return
+	}
+	x.committed = true
+	if err := x.st.Commit(x.c.Request().Context(), x, x.s); err != nil {
+		x.err = err
+		x.res.Status = sessions.ErrorStatus(err)
+	}
+}
+
+// writer sits under c.Response().Writer. It commits the session should
+// anything reach it first (a handler that wrote to c.Response().Writer
+// directly, or flushed before writing), and turns the response into the
+// error answer when the commit failed.
+type writer struct {
+	http.ResponseWriter
+	x     *exchange
+	wrote bool // the error answer was written
+}
+
+// header commits the session if need be; it reports whether the
+// handler's response may pass.
+func (w *writer) header() bool {
+	w.x.commit()
+	w.x.res.Committed = true // so that echo does not write the header twice
+	if w.x.err != nil {
+		w.fail()
+		return false
+	}
+	return true
+}
+
+// fail writes the error answer once, in place of the handler's response.
+func (w *writer) fail() {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
+	h := w.ResponseWriter.Header()
+	for _, k := range discardOnError {
+		delete(h, k)
+	}
+	sessions.DefaultErrorHandler(w.ResponseWriter, w.x.c.Request(), w.x.err)
+}
+
+func (w *writer) WriteHeader(code int) {
+	if w.header() {
+		w.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (w *writer) Write(b []byte) (int, error) {
+	if !w.header() {
+		return len(b), nil // the error answer was written: drop the body
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush commits the session and flushes the underlying writer.
+func (w *writer) Flush() {
+	if w.header() {
+		http.NewResponseController(w.ResponseWriter).Flush()
+	}
+}
+
+// Hijack commits the session, then hijacks the connection (websockets).
+func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if !w.header() {
+		return nil, nil, errCommitFailed
+	}
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+// Unwrap returns the underlying writer, for http.ResponseController.
+func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+var errCommitFailed = errors.New("sessionsecho: the session could not be saved; the error answer was written")
+
+// discardOnError lists the response headers the handler may have set that
+// the error answer must not inherit (as the core's Middleware does).
+var discardOnError = []string{
+	"Content-Length", "Content-Encoding", "Content-Range", "Content-Type",
+	"Content-Disposition", "Transfer-Encoding", "Trailer", "Etag",
+	"Last-Modified", "Location", "Accept-Ranges", "Cache-Control", "Expires",
+}
