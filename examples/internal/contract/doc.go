@@ -1,0 +1,16 @@
+// Package contract holds, in its tests, the black-box test every example
+// program passes: it builds each program of its table (main_test.go),
+// runs it as a process on a loopback port, and walks the demo contract
+// (the project's CONTRACT.md) over HTTP in both transports, against the
+// test rig's store (REDICT_URL), against the embedded store, and against a
+// store it stops and restarts; it also checks the configuration errors
+// and the Secure cookie setting.
+//
+// To add a program, say examples/gin:
+//
+//  1. write examples/gin (package main, demo.Main("gin", ...));
+//  2. add "gin" to the programs table in main_test.go.
+//
+// TestProgramsTable fails while a main package under examples/ is missing
+// from the table, so a new program cannot be left out.
+package contract

@@ -1,0 +1,110 @@
+package contract_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/alicebob/miniredis/v2"
+)
+
+// TestEmbeddedStore runs every program as "go run" does out of the box: no
+// REDICT_URL and no key, in either transport. It needs no external server.
+func TestEmbeddedStore(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		tr        transport
+		warn, not string // in the log, not in the log
+	}{
+		{transport{name: "cookie"}, "SESSION_SECRET is empty", "SESSION_JWT_KEY"},
+		{transport{name: "jwt", env: []string{"SESSION_TRANSPORT=jwt"}}, "SESSION_JWT_KEY is empty", "SESSION_SECRET"},
+	}
+	eachProgram(t, func(t *testing.T, prog string) {
+		for _, tt := range tests {
+			t.Run(tt.tr.name, func(t *testing.T) {
+				t.Parallel()
+				a := startApp(t, prog, tt.tr)
+
+				r := a.do(t, "GET", "/api/count", "", nil)
+				wantJSON(t, r, http.StatusOK, `{"count":1}`)
+				r = a.do(t, "GET", "/api/count", a.mustToken(t, r), nil)
+				wantJSON(t, r, http.StatusOK, `{"count":2}`)
+
+				logs := a.logs()
+				if n := strings.Count(logs, "embedded in-memory store"); n != 1 {
+					t.Errorf("%d log lines about the embedded store, want 1:\n%s", n, logs)
+				}
+				// The one line that says where to open the page.
+				for _, want := range []string{tt.warn, `msg="open ` + a.base + ` in a browser"`} {
+					if !strings.Contains(logs, want) {
+						t.Errorf("log lacks %q:\n%s", want, logs)
+					}
+				}
+				if strings.Contains(logs, tt.not) {
+					t.Errorf("log mentions %s, which %s mode does not use:\n%s", tt.not, tt.tr.name, logs)
+				}
+
+				// The whole contract holds on the embedded store too.
+				walkContract(t, a)
+			})
+		}
+	})
+}
+
+// TestStoreDown checks, for every program in both transports, that a
+// store failure answers 503, so that a live session never reads as empty,
+// and that the program recovers with the store. The store is a miniredis
+// server of the test's own, stopped and restarted (with its data) under
+// the running program.
+func TestStoreDown(t *testing.T) {
+	t.Parallel()
+	eachProgram(t, func(t *testing.T, prog string) {
+		eachTransport(t, func(t *testing.T, tr transport) {
+			testStoreDown(t, prog, tr)
+		})
+	})
+}
+
+func testStoreDown(t *testing.T, prog string, tr transport) {
+	m := miniredis.RunT(t)
+	a := startApp(t, prog, tr, "REDICT_URL=redis://"+m.Addr()+"/0")
+
+	r := a.do(t, "GET", "/api/count", "", nil)
+	wantJSON(t, r, http.StatusOK, `{"count":1}`)
+	sess := a.mustToken(t, r)
+	r = a.do(t, "POST", "/api/login", sess, url.Values{"user": {"alice"}})
+	wantJSON(t, r, http.StatusOK, `{"user":"alice"}`)
+	sess = a.mustToken(t, r)
+
+	m.Close()
+	sessionPaths := []string{"/api/read", "/api/me", "/api/count"}
+	if !tr.jwt() {
+		sessionPaths = append(sessionPaths, "/") // the page shows session data
+	}
+	for _, path := range sessionPaths {
+		r := a.doStoreDown(t, "GET", path, sess)
+		if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), `"session store unavailable"`) {
+			t.Errorf("GET %s with the store down: %d %s, want 503 {\"error\":\"session store unavailable\"}", path, r.status, r.body)
+		}
+		a.wantNoToken(t, r)
+	}
+	// Requests that need no store still work: in jwt mode the page too,
+	// which is static.
+	noStorePaths := []string{"/health"}
+	if tr.jwt() {
+		noStorePaths = append(noStorePaths, "/")
+	}
+	for _, path := range noStorePaths {
+		r := a.doStoreDown(t, "GET", path, sess)
+		wantStatus(t, r, http.StatusOK)
+		a.wantNoToken(t, r)
+	}
+	wantJSON(t, a.doStoreDown(t, "GET", "/api/read", ""), http.StatusOK, `{"count":0}`)
+
+	if err := m.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	wantJSON(t, a.do(t, "GET", "/api/me", sess, nil), http.StatusOK, `{"user":"alice"}`)
+	wantJSON(t, a.do(t, "GET", "/api/read", sess, nil), http.StatusOK, `{"count":1}`)
+}
