@@ -199,6 +199,7 @@ func TestCommitFailure(t *testing.T) {
 		{"plain", []echo.MiddlewareFunc{logged}, nil},
 		{"gzip inside", []echo.MiddlewareFunc{logged}, []echo.MiddlewareFunc{middleware.Gzip()}},
 		{"gzip outside", []echo.MiddlewareFunc{logged, middleware.Gzip()}, nil},
+		{"swallowing writer inside", []echo.MiddlewareFunc{logged}, []echo.MiddlewareFunc{swallow}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := downRig(t, sessionsecho.Options{}, tc.outer, tc.inner)
@@ -236,6 +237,24 @@ func TestCommitFailure(t *testing.T) {
 		})
 	}
 }
+
+// swallow is middleware whose writer passes nothing on (like a cache
+// that answers on its own): the error answer must still be written.
+func swallow(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		res := c.Response()
+		w := res.Writer
+		res.Writer = swallowWriter{w.Header()}
+		defer func() { res.Writer = w }()
+		return next(c)
+	}
+}
+
+type swallowWriter struct{ h http.Header }
+
+func (w swallowWriter) Header() http.Header         { return w.h }
+func (w swallowWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w swallowWriter) WriteHeader(int)             {}
 
 // TestFinishFailure: a handler that returns without writing gets the
 // commit's failure as an *echo.HTTPError, which the app's HTTPErrorHandler
