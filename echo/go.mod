@@ -5,6 +5,7 @@ go 1.26.0
 replace github.com/gosessions/sessions/core => ../core
 
 require (
+	github.com/alicebob/miniredis/v2 v2.40.0
 	github.com/gosessions/sessions/core v0.0.0-00010101000000-000000000000
 	github.com/labstack/echo/v4 v4.16.0
 )
@@ -18,6 +19,7 @@ require (
 	github.com/redis/go-redis/v9 v9.23.0 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/fasttemplate v1.2.2 // indirect
+	github.com/yuin/gopher-lua v1.1.1 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/crypto v0.53.0 // indirect
 	golang.org/x/net v0.56.0 // indirect
