@@ -1,7 +1,8 @@
 // Package contract holds, in its tests, the black-box test every example
 // program passes: it builds each program of its table (main_test.go),
 // runs it as a process on a loopback port, and walks the demo contract
-// (the project's CONTRACT.md) over HTTP in both transports, against the
+// (the configuration, endpoints and page every example serves) over HTTP
+// in both transports, against the
 // test rig's store (REDICT_URL), against the embedded store, and against a
 // store it stops and restarts; it also checks the configuration errors
 // and the Secure cookie setting.

@@ -14,6 +14,6 @@
 //		})
 //	}
 //
-// The contract itself is in /CONTRACT.md of the project; the black-box test
-// every program passes is in examples/internal/contract.
+// The black-box test every program passes, which walks the contract's
+// endpoints, is in examples/internal/contract.
 package demo
