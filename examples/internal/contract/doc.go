@@ -2,10 +2,9 @@
 // program passes: it builds each program of its table (main_test.go),
 // runs it as a process on a loopback port, and walks the demo contract
 // (the configuration, endpoints and page every example serves) over HTTP
-// in both transports, against the
-// test rig's store (REDICT_URL), against the embedded store, and against a
-// store it stops and restarts; it also checks the configuration errors
-// and the Secure cookie setting.
+// in both transports, against the test rig's store (REDICT_URL), against
+// the embedded store, and against a store it stops and restarts; it also
+// checks the configuration errors and the Secure cookie setting.
 //
 // To add a program, say examples/gin:
 //
