@@ -412,4 +412,3 @@ func TestHijack(t *testing.T) {
 		t.Errorf("k = %q, want v", v)
 	}
 }
-
