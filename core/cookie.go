@@ -58,14 +58,17 @@ type CookieOptions struct {
 	// BrowserSession makes a browser-session cookie (no Max-Age). The
 	// default is a persistent cookie whose Max-Age is the time left until
 	// the session's absolute deadline; the store enforces the idle timeout.
+	// Session.RememberMe overrides it for one session.
 	BrowserSession bool
 }
 
-// Sealed cookie layout: base64url(version | nonce | AES-256-GCM(id | issued)),
-// the additional data binding the cookie name.
+// Sealed cookie layout: base64url(version | nonce | AES-256-GCM(id | issued
+// | flags)), the additional data binding the cookie name. flags holds the
+// session's RememberMe choice.
 const (
-	cookieVersion  = 1
-	cookieRawLen   = 1 + 12 + idLen + 8 + 16
+	cookieVersion  = 2
+	cookiePlainLen = idLen + 8 + 1
+	cookieRawLen   = 1 + 12 + cookiePlainLen + 16
 	cookieValueLen = (cookieRawLen*8 + 5) / 6
 	cookieSkew     = time.Minute
 )
@@ -95,6 +98,10 @@ func newCookieTransport(o CookieOptions, lifetime time.Duration) (*cookieTranspo
 	switch {
 	case !validCookieName(o.Name):
 		return nil, fmt.Errorf("%w: CookieOptions.Name is not a valid cookie name", ErrInvalidOptions)
+	case !strings.HasPrefix(o.Path, "/") || !validAttr(o.Path):
+		return nil, fmt.Errorf("%w: CookieOptions.Path must start with / and hold no ; or control characters", ErrInvalidOptions)
+	case o.Domain != "" && (!validAttr(o.Domain) || strings.ContainsAny(o.Domain, " /")):
+		return nil, fmt.Errorf("%w: CookieOptions.Domain is not a valid domain", ErrInvalidOptions)
 	case o.SameSite == http.SameSiteNoneMode && !secure:
 		return nil, fmt.Errorf("%w: SameSite=None requires Secure", ErrInvalidOptions)
 	case o.Partitioned && !secure:
@@ -127,6 +134,17 @@ func newCookieTransport(o CookieOptions, lifetime time.Duration) (*cookieTranspo
 	return t, nil
 }
 
+// validAttr reports whether a cookie attribute value holds no ";" and no
+// control or non-ASCII byte, which net/http would silently drop.
+func validAttr(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c >= 0x7f || c == ';' {
+			return false
+		}
+	}
+	return true
+}
+
 func validCookieName(name string) bool {
 	if name == "" {
 		return false
@@ -141,68 +159,74 @@ func validCookieName(name string) bool {
 }
 
 // seal returns the cookie value for id, issued at now.
-func (t *cookieTransport) seal(id sessionID, now time.Time) string {
+func (t *cookieTransport) seal(id sessionID, now time.Time, persist persistChoice) string {
 	var raw [cookieRawLen]byte
 	raw[0] = cookieVersion
 	nonce := raw[1:13]
 	rand.Read(nonce)
-	var plain [idLen + 8]byte
+	var plain [cookiePlainLen]byte
 	copy(plain[:], id[:])
 	binary.BigEndian.PutUint64(plain[idLen:], uint64(now.Unix()))
+	plain[idLen+8] = byte(persist)
 	t.aeads[0].Seal(raw[13:13], nonce, plain[:], t.aad)
 	return base64.RawURLEncoding.EncodeToString(raw[:])
 }
 
-// open authenticates and decrypts a cookie value. It reports the id, when
-// it was issued, and whether a key other than the first opened it. Any
-// malformed, tampered, foreign or stale value is refused.
-func (t *cookieTransport) open(value string, now time.Time) (id sessionID, issued time.Time, old, ok bool) {
+// open authenticates and decrypts a cookie value. It reports what the
+// cookie carries, when it was issued, and whether a key other than the
+// first opened it (tok.rewrite). Any malformed, tampered, foreign or stale
+// value is refused.
+func (t *cookieTransport) open(value string, now time.Time) (tok token, issued time.Time, ok bool) {
 	if len(value) != cookieValueLen {
-		return id, issued, false, false
+		return tok, issued, false
 	}
 	var raw [cookieRawLen]byte
 	n, err := base64.RawURLEncoding.Strict().Decode(raw[:], []byte(value))
 	if err != nil || n != cookieRawLen || raw[0] != cookieVersion {
-		return id, issued, false, false
+		return tok, issued, false
 	}
-	var plain [idLen + 8]byte
+	var plain [cookiePlainLen]byte
 	for i, aead := range t.aeads {
 		if _, err := aead.Open(plain[:0], raw[1:13], raw[13:], t.aad); err != nil {
 			continue
 		}
-		copy(id[:], plain[:idLen])
 		issued = time.Unix(int64(binary.BigEndian.Uint64(plain[idLen:])), 0)
-		if issued.After(now.Add(cookieSkew)) || now.Sub(issued) > t.lifetime+cookieSkew {
-			return id, issued, false, false
+		p := persistChoice(plain[idLen+8])
+		if issued.After(now.Add(cookieSkew)) || now.Sub(issued) > t.lifetime+cookieSkew || p > persistOff {
+			return tok, issued, false
 		}
-		return id, issued, i > 0, true
+		copy(tok.id[:], plain[:idLen])
+		tok.rewrite, tok.persist = i > 0, p
+		return tok, issued, true
 	}
-	return id, issued, false, false
+	return tok, issued, false
 }
 
 // read picks the session id from the request's cookies of our name. Of
 // several that authenticate, the most recently issued wins; browsers send
 // same-name cookies in no reliable order.
-func (t *cookieTransport) read(c Carrier, now time.Time) (sessionID, bool, bool) {
+func (t *cookieTransport) read(c Carrier, now time.Time) (token, bool) {
 	var (
-		best       sessionID
+		best       token
 		bestIssued time.Time
-		rewrite    bool
 		found      bool
 	)
 	for _, v := range c.Cookies(t.opts.Name) {
-		id, issued, old, ok := t.open(v, now)
+		tok, issued, ok := t.open(v, now)
 		if ok && (!found || issued.After(bestIssued)) {
-			best, bestIssued, rewrite, found = id, issued, old, true
+			best, bestIssued, found = tok, issued, true
 		}
 	}
-	return best, rewrite, found
+	return best, found
 }
 
+// present reports whether the request carries a cookie of our name.
+func (t *cookieTransport) present(c Carrier) bool { return len(c.Cookies(t.opts.Name)) > 0 }
+
 // write sets the cookie for s.
-func (t *cookieTransport) write(c Carrier, id sessionID, deadline, now time.Time) {
-	ck := t.cookie(t.seal(id, now))
-	if !t.opts.BrowserSession {
+func (t *cookieTransport) write(c Carrier, id sessionID, deadline, now time.Time, persist persistChoice) {
+	ck := t.cookie(t.seal(id, now, persist))
+	if persist == persistOn || (persist == persistDefault && !t.opts.BrowserSession) {
 		ck.MaxAge = int((deadline.Sub(now) + time.Second - 1) / time.Second)
 		if ck.MaxAge <= 0 {
 			ck.MaxAge = -1

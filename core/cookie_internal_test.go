@@ -32,18 +32,23 @@ func TestCookieSealOpen(t *testing.T) {
 	tr := testCookieTransport(t, secretA)
 	now := time.Now()
 	id := newID()
-	v := tr.seal(id, now)
+	v := tr.seal(id, now, persistDefault)
 	if len(v) != cookieValueLen {
 		t.Fatalf("sealed length %d, want %d", len(v), cookieValueLen)
 	}
 	if strings.Contains(v, id.String()) {
 		t.Fatal("the sealed cookie shows the id")
 	}
-	got, issued, old, ok := tr.open(v, now)
-	if !ok || got != id || old || issued.Unix() != now.Unix() {
-		t.Fatalf("open = %v, %v, %v; want the sealed id", issued, old, ok)
+	got, issued, ok := tr.open(v, now)
+	if !ok || got.id != id || got.rewrite || got.persist != persistDefault || issued.Unix() != now.Unix() {
+		t.Fatalf("open = %v, %v, %v; want the sealed id", issued, got.rewrite, ok)
 	}
-	if tr.seal(id, now) == v {
+	for _, p := range []persistChoice{persistOn, persistOff} {
+		if got, _, ok := tr.open(tr.seal(id, now, p), now); !ok || got.persist != p {
+			t.Errorf("sealed with RememberMe choice %d: opened %v with %d", p, ok, got.persist)
+		}
+	}
+	if tr.seal(id, now, persistDefault) == v {
 		t.Fatal("two seals of one id are equal: the nonce is not random")
 	}
 }
@@ -52,7 +57,7 @@ func TestCookieRefusals(t *testing.T) {
 	t.Parallel()
 	tr := testCookieTransport(t, secretA)
 	now := time.Now()
-	v := tr.seal(newID(), now)
+	v := tr.seal(newID(), now, persistDefault)
 	raw, _ := base64.RawURLEncoding.DecodeString(v)
 	flip := func(i int) string {
 		b := append([]byte(nil), raw...)
@@ -74,13 +79,13 @@ func TestCookieRefusals(t *testing.T) {
 		"flipped nonce":    flip(5),
 		"flipped body":     flip(20),
 		"flipped tag":      flip(len(raw) - 1),
-		"other secret":     testCookieTransport(t, secretB).seal(newID(), now),
-		"other name":       otherName.seal(newID(), now),
-		"issued in future": tr.seal(newID(), now.Add(2*cookieSkew)),
-		"too old":          tr.seal(newID(), now.Add(-time.Hour-2*cookieSkew)),
+		"other secret":     testCookieTransport(t, secretB).seal(newID(), now, persistDefault),
+		"other name":       otherName.seal(newID(), now, persistDefault),
+		"issued in future": tr.seal(newID(), now.Add(2*cookieSkew), persistDefault),
+		"too old":          tr.seal(newID(), now.Add(-time.Hour-2*cookieSkew), persistDefault),
 	}
 	for name, val := range cases {
-		if _, _, _, ok := tr.open(val, now); ok {
+		if _, _, ok := tr.open(val, now); ok {
 			t.Errorf("%s: opened", name)
 		}
 	}
@@ -90,17 +95,17 @@ func TestCookieRotation(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
 	id := newID()
-	oldV := testCookieTransport(t, secretA).seal(id, now)
+	oldV := testCookieTransport(t, secretA).seal(id, now, persistDefault)
 	rotated := testCookieTransport(t, secretB, secretA)
-	got, _, old, ok := rotated.open(oldV, now)
-	if !ok || got != id || !old {
-		t.Fatalf("rotated ring: ok=%v old=%v, want the id opened with an old key", ok, old)
+	got, _, ok := rotated.open(oldV, now)
+	if !ok || got.id != id || !got.rewrite {
+		t.Fatalf("rotated ring: ok=%v old=%v, want the id opened with an old key", ok, got.rewrite)
 	}
-	newV := rotated.seal(id, now)
-	if _, _, _, ok := testCookieTransport(t, secretB).open(newV, now); !ok {
+	newV := rotated.seal(id, now, persistDefault)
+	if _, _, ok := testCookieTransport(t, secretB).open(newV, now); !ok {
 		t.Fatal("a cookie sealed by the rotated ring does not open with the new key alone")
 	}
-	if _, _, _, ok := testCookieTransport(t, secretA).open(newV, now); ok {
+	if _, _, ok := testCookieTransport(t, secretA).open(newV, now); ok {
 		t.Fatal("the first secret of the ring did not seal")
 	}
 }
@@ -110,7 +115,7 @@ func TestCookieReadPicksAuthentic(t *testing.T) {
 	tr := testCookieTransport(t, secretA)
 	now := time.Now()
 	older, newer := newID(), newID()
-	vOld, vNew := tr.seal(older, now.Add(-10*time.Second)), tr.seal(newer, now)
+	vOld, vNew := tr.seal(older, now.Add(-10*time.Second), persistDefault), tr.seal(newer, now, persistDefault)
 	for _, order := range [][]string{
 		{"garbage", vNew},
 		{vNew, "garbage"},
@@ -121,8 +126,8 @@ func TestCookieReadPicksAuthentic(t *testing.T) {
 		for _, v := range order {
 			r.AddCookie(&http.Cookie{Name: "session", Value: v})
 		}
-		id, _, ok := tr.read(HTTPCarrier(httptest.NewRecorder(), r), now)
-		if !ok || id != newer {
+		tok, ok := tr.read(HTTPCarrier(httptest.NewRecorder(), r), now)
+		if !ok || tok.id != newer {
 			t.Errorf("order %d cookies: did not pick the newest authentic one", len(order))
 		}
 	}
@@ -167,7 +172,7 @@ func FuzzCookieOpen(f *testing.F) {
 	tr := testCookieTransport(f, secretA)
 	now := time.Unix(1_800_000_000, 0)
 	id := sessionID{1, 2, 3}
-	valid := tr.seal(id, now)
+	valid := tr.seal(id, now, persistDefault)
 	f.Add(valid)
 	f.Add("")
 	f.Add("garbage")
@@ -175,7 +180,7 @@ func FuzzCookieOpen(f *testing.F) {
 	f.Add(strings.Repeat("A", cookieValueLen))
 	f.Add(strings.Repeat("_", 5000))
 	f.Fuzz(func(t *testing.T, v string) {
-		got, _, _, ok := tr.open(v, now)
+		got, _, ok := tr.open(v, now)
 		if !ok {
 			return
 		}
@@ -183,7 +188,7 @@ func FuzzCookieOpen(f *testing.F) {
 		if err != nil || base64.RawURLEncoding.EncodeToString(raw) != v {
 			t.Fatal("opened a non-canonical encoding")
 		}
-		if got != id {
+		if got.id != id {
 			t.Fatal("opened a forged cookie")
 		}
 	})

@@ -26,11 +26,18 @@
 //     adopted.
 //   - Every write leaves a TTL; the TTL never outlives the absolute lifetime.
 //   - A request that never touches its session costs no Redict command.
-//     A read-only request costs one round trip, rolling refresh included.
+//     A read-only request costs one HGETALL (and, once per
+//     StoreOptions.RefreshInterval, one more for the idle refresh).
 //   - Saves write only the fields that changed, so concurrent requests that
 //     change different keys never lose each other's writes; Incr runs inside
 //     Redict.
 //   - Bad client input (a tampered, truncated or oversized cookie or token)
 //     yields a fresh session, never an error. A store failure yields an error
 //     that wraps ErrUnavailable, never an empty session.
+//   - Every write is safe to retry (go-redis resends a command whose reply
+//     was lost): each leaves its reply under a short-lived journal key, so a
+//     retry is recognised however many writes came in between. Saves never
+//     create keys: only a create and Renew do.
+//   - Every step on a session touches keys of one hash slot, so the store
+//     runs on a Cluster.
 package sessions

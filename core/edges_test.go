@@ -158,8 +158,8 @@ func TestIncompatibleRecordUntouched(t *testing.T) {
 	st, client := newCookieStore(t, sessions.StoreOptions{}, sessions.CookieOptions{})
 	cookies := exchange(t, st, nil, func(s *sessions.Session) { s.Set("a", 1) }).Result().Cookies()
 	ctx := context.Background()
-	keys, _ := client.Keys(ctx, st.Options().KeyPrefix+"*").Result()
-	client.HSet(ctx, keys[0], "_v", "2")
+	keys := recordKeys(t, st, client)
+	client.HSet(ctx, keys[0], "_m", "3.0.99999999999999")
 	client.PExpire(ctx, keys[0], 5*time.Second)
 	s, _, _ := load(st, cookies)
 	if _, _, err := sessions.Get[int](s, "a"); !errors.Is(err, sessions.ErrIncompatibleRecord) {

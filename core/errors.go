@@ -4,7 +4,10 @@ import "errors"
 
 // Sentinel errors. Errors returned by this package wrap one of these with %w
 // and add context; match them with errors.Is. No error text ever contains a
-// session id, a token, a cookie, a key or a stored value.
+// session id, a token, a cookie, a store key, a credential or a stored
+// value. Errors about one session key name that key (keys are the app's
+// own names; an app whose keys come from user input should treat error
+// texts as such).
 var (
 	// ErrUnavailable reports that the session store could not be reached or
 	// did not answer in time. HTTP apps should answer 503.
@@ -44,4 +47,8 @@ var (
 
 	// ErrInvalidOptions reports a configuration refused by a constructor.
 	ErrInvalidOptions = errors.New("sessions: invalid options")
+
+	// ErrConflict reports an optimistic save whose session was changed by
+	// another request since this one read it.
+	ErrConflict = errors.New("sessions: session changed concurrently")
 )

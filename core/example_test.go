@@ -34,17 +34,23 @@ func Example() {
 	}
 	store, err := sessions.NewCookieStore(client, sessions.StoreOptions{}, sessions.CookieOptions{
 		Secrets: [][]byte{[]byte("use 32+ random bytes from a vault")},
+		// Secure stays on here: the test server below speaks https.
+		DisableSecure: os.Getenv("DEV") == "1",
 	})
 	if err != nil {
+		log.Fatal(err)
+	}
+	if err := store.Ping(context.Background()); err != nil {
 		log.Fatal(err)
 	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /count", func(w http.ResponseWriter, r *http.Request) {
-		s := sessions.FromContext(r.Context())
-		n, err := s.Incr("count", 1)
+		n, err := sessions.FromContext(r.Context()).Incr("count", 1)
 		if err != nil {
-			http.Error(w, "session store unavailable", http.StatusServiceUnavailable)
+			// A store failure is answered by the middleware (503);
+			// other errors are the handler's to answer.
+			http.Error(w, "cannot count", sessions.ErrorStatus(err))
 			return
 		}
 		fmt.Fprintf(w, "count: %d\n", n)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -85,12 +86,31 @@ func newEd25519(t testing.TB) ed25519.PrivateKey {
 	return k
 }
 
-// onlyKey returns the one key under the store's prefix.
+// onlyKey returns the one session record under the store's prefix.
 func onlyKey(t testing.TB, st *sessions.Store, client redis.UniversalClient) string {
 	t.Helper()
-	keys, err := client.Keys(context.Background(), st.Options().KeyPrefix+"*").Result()
-	if err != nil || len(keys) != 1 {
-		t.Fatalf("keys under the prefix: %d, %v; want 1", len(keys), err)
+	keys := recordKeys(t, st, client)
+	if len(keys) != 1 {
+		t.Fatalf("records under the prefix: %d; want 1", len(keys))
 	}
 	return keys[0]
+}
+
+// recordKeys returns the session records under the store's prefix (the
+// keys prefix+"{tag}"; the others are the records' short-lived journal
+// entries).
+func recordKeys(t testing.TB, st *sessions.Store, client redis.UniversalClient) []string {
+	t.Helper()
+	prefix := st.Options().KeyPrefix
+	keys, err := client.Keys(context.Background(), prefix+"*").Result()
+	if err != nil {
+		t.Fatalf("KEYS: %v", err)
+	}
+	var out []string
+	for _, k := range keys {
+		if rest, ok := strings.CutPrefix(k, prefix+"{"); ok && strings.IndexByte(rest, '}') == len(rest)-1 {
+			out = append(out, k)
+		}
+	}
+	return out
 }

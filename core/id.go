@@ -40,12 +40,21 @@ func parseID(s string) (sessionID, bool) {
 	return id, true
 }
 
-// storeKey derives the Redict key of a session: the prefix followed by the
-// base64url SHA-256 of the id. The raw id is never stored.
+// tagLen is the length of a store key's hash tag: 128 bits of the id's
+// SHA-256 in base64url, enough to keep sessions apart, and short, since
+// every key holds it.
+const tagLen = 22
+
+// storeKey derives the Redict key of a session: the prefix followed by a
+// hash tag of the id's SHA-256, in braces, so that the keys a step on the
+// session touches (its record, the record's journal) share one hash slot
+// of a Cluster. The raw id is never stored.
 func storeKey(prefix string, id sessionID) string {
 	sum := sha256.Sum256(id[:])
-	b := make([]byte, len(prefix)+idStrLen)
-	copy(b, prefix)
-	base64.RawURLEncoding.Encode(b[len(prefix):], sum[:])
+	b := make([]byte, len(prefix)+tagLen+2)
+	n := copy(b, prefix)
+	b[n] = '{'
+	base64.RawURLEncoding.Encode(b[n+1:n+1+tagLen], sum[:16])
+	b[len(b)-1] = '}'
 	return string(b)
 }

@@ -6,6 +6,9 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
@@ -34,8 +37,10 @@ const (
 
 // JWTKey is one key of a JWTOptions key ring.
 type JWTKey struct {
-	// ID is the key's kid header. It may be empty when the ring has one
-	// key; with several, every key needs a distinct ID.
+	// ID is the key's kid header. When empty, a kid is derived from the
+	// key itself (a short hash of the secret or public key), so that a
+	// ring can grow from one key to several without logging anyone out.
+	// IDs, given or derived, must be distinct within a ring.
 	ID string
 
 	// Algorithm is HS256 (the default), ES256 or EdDSA. A token verifies
@@ -62,8 +67,10 @@ type JWTKey struct {
 type JWTOptions struct {
 	// Keys sign and verify tokens: the first signs, every one verifies, so
 	// a new key can be put first while tokens signed with an old one still
-	// work until they are reissued. A token whose kid names no key of the
-	// ring is refused. Required.
+	// work until they are reissued. Every token issued names its key in
+	// kid; a token whose kid names no key of the ring is refused, and one
+	// without a kid is tried only against the ring's one key without an
+	// ID, when there is exactly one. Required.
 	Keys []JWTKey
 
 	// Header is the request and response header that carries the token.
@@ -96,7 +103,8 @@ type JWTOptions struct {
 	RefreshWindow time.Duration
 
 	// MaxTokenLength caps the token length checked before any parsing.
-	// Default 4096 bytes.
+	// Default 4096 bytes; it may not be shorter than the tokens the store
+	// issues.
 	MaxTokenLength int
 }
 
@@ -118,15 +126,17 @@ func NewJWTStore(client redis.UniversalClient, so StoreOptions, jo JWTOptions) (
 
 // jwtKey is a checked ring key.
 type jwtKey struct {
-	id     string
-	method jwt.SigningMethod
-	sign   any // secret or private key; nil for a verify-only key
-	verify any // secret or public key
+	id      string // the kid: given, or derived from the key
+	unnamed bool   // no ID was given
+	method  jwt.SigningMethod
+	sign    any // secret or private key; nil for a verify-only key
+	verify  any // secret or public key
 }
 
 type jwtTransport struct {
 	opts     JWTOptions
 	keys     []jwtKey
+	kidless  int // index of the one unnamed key that kid-less tokens try, or -1
 	idle     time.Duration
 	lifetime time.Duration
 	parser   *jwt.Parser
@@ -170,17 +180,26 @@ func newJWTTransport(o JWTOptions, idle, lifetime time.Duration, now func() time
 	}
 	algs := map[string]bool{}
 	ids := map[string]bool{}
+	t.kidless = -1
+	unnamed := 0
 	for i, k := range o.Keys {
 		jk, err := checkJWTKey(k, i == 0)
 		if err != nil {
 			return nil, fmt.Errorf("%w: JWT key %d: %s", ErrInvalidOptions, i, err)
 		}
-		if ids[k.ID] || (len(o.Keys) > 1 && k.ID == "") {
-			return nil, fmt.Errorf("%w: JWT key %d: duplicate or missing ID in a ring of several keys", ErrInvalidOptions, i)
+		if ids[jk.id] {
+			return nil, fmt.Errorf("%w: JWT key %d: duplicate ID (or the same key twice)", ErrInvalidOptions, i)
 		}
-		ids[k.ID] = true
+		ids[jk.id] = true
+		if jk.unnamed {
+			unnamed++
+			t.kidless = i
+		}
 		algs[jk.method.Alg()] = true
 		t.keys = append(t.keys, jk)
+	}
+	if unnamed != 1 {
+		t.kidless = -1
 	}
 	var methods []string
 	for alg := range algs {
@@ -201,12 +220,45 @@ func newJWTTransport(o JWTOptions, idle, lifetime time.Duration, now func() time
 		popts = append(popts, jwt.WithAudience(o.Audience))
 	}
 	t.parser = jwt.NewParser(popts...)
+	// The longest token the store issues: its sid and jti have fixed
+	// lengths, and times have 10 digits until 2286.
+	if longest := len(t.sign(sessionID{}, time.Unix(1e10-1, 0), time.Time{})); o.MaxTokenLength < longest {
+		return nil, fmt.Errorf("%w: JWTOptions.MaxTokenLength %d is shorter than the %d-byte tokens the store issues", ErrInvalidOptions, o.MaxTokenLength, longest)
+	}
 	return t, nil
+}
+
+// deriveKID names a key without an ID by a short hash of its material:
+// stable across restarts, different for every key, and of no help to
+// anyone who wants the key.
+func deriveKID(material []byte) string {
+	sum := sha256.Sum256(append([]byte("gosessions jwt kid v1\x00"), material...))
+	return base64.RawURLEncoding.EncodeToString(sum[:9])
 }
 
 // checkJWTKey validates a ring key; signer says it must be able to sign.
 func checkJWTKey(k JWTKey, signer bool) (jwtKey, error) {
-	jk := jwtKey{id: k.ID}
+	jk, err := checkJWTKeyMaterial(k, signer)
+	if err != nil {
+		return jk, err
+	}
+	jk.id, jk.unnamed = k.ID, k.ID == ""
+	if jk.unnamed {
+		material := k.Secret
+		if jk.method.Alg() != HS256 {
+			material, err = x509.MarshalPKIXPublicKey(jk.verify)
+			if err != nil {
+				return jk, fmt.Errorf("cannot derive a key ID: %w", err)
+			}
+		}
+		jk.id = deriveKID(material)
+	}
+	return jk, nil
+}
+
+// checkJWTKeyMaterial validates a ring key's algorithm and keys.
+func checkJWTKeyMaterial(k JWTKey, signer bool) (jwtKey, error) {
+	var jk jwtKey
 	switch k.Algorithm {
 	case "", HS256:
 		if len(k.Secret) < MinSecretLen {
@@ -293,15 +345,27 @@ func (t *jwtTransport) keyFor(tok *jwt.Token) (any, error) {
 	if hasKid && !ok {
 		return nil, jwt.ErrTokenUnverifiable
 	}
-	for _, k := range t.keys {
-		if k.id == id {
-			if k.method.Alg() != tok.Method.Alg() {
-				return nil, jwt.ErrTokenSignatureInvalid
+	var key *jwtKey
+	if !hasKid {
+		if t.kidless < 0 {
+			return nil, jwt.ErrTokenUnverifiable
+		}
+		key = &t.keys[t.kidless]
+	} else {
+		for i := range t.keys {
+			if t.keys[i].id == id {
+				key = &t.keys[i]
+				break
 			}
-			return k.verify, nil
 		}
 	}
-	return nil, jwt.ErrTokenUnverifiable
+	if key == nil {
+		return nil, jwt.ErrTokenUnverifiable
+	}
+	if key.method.Alg() != tok.Method.Alg() {
+		return nil, jwt.ErrTokenSignatureInvalid
+	}
+	return key.verify, nil
 }
 
 // parse verifies a token and returns its sid and expiry; any failure is a
@@ -327,20 +391,32 @@ func (t *jwtTransport) parse(tok string) (sessionID, time.Time, bool) {
 	return id, exp, true
 }
 
-func (t *jwtTransport) read(c Carrier, now time.Time) (sessionID, bool, bool) {
+func (t *jwtTransport) read(c Carrier, now time.Time) (token, bool) {
 	id, exp, ok := t.parse(t.token(c))
 	if !ok {
-		return id, false, false
+		return token{}, false
 	}
-	return id, exp.Sub(now) < t.opts.RefreshWindow, true
+	return token{id: id, rewrite: exp.Sub(now) < t.opts.RefreshWindow}, true
 }
 
+// present reports whether the request carries a token header at all.
+func (t *jwtTransport) present(c Carrier) bool { return t.token(c) != "" }
+
 // write issues a token whose exp is the session's idle deadline, never past
-// its absolute deadline.
-func (t *jwtTransport) write(c Carrier, id sessionID, deadline, now time.Time) {
+// its absolute deadline. The RememberMe choice does not apply to tokens.
+func (t *jwtTransport) write(c Carrier, id sessionID, deadline, now time.Time, _ persistChoice) {
 	exp := now.Add(t.idle)
 	if exp.After(deadline) {
 		exp = deadline
+	}
+	t.header(c, t.sign(id, now, exp))
+}
+
+// sign returns a token for id issued at now, expiring at exp (with a zero
+// exp, at now plus the idle timeout).
+func (t *jwtTransport) sign(id sessionID, now, exp time.Time) string {
+	if exp.IsZero() {
+		exp = now.Add(t.idle)
 	}
 	claims := sessionClaims{
 		SID: id.String(),
@@ -358,16 +434,14 @@ func (t *jwtTransport) write(c Carrier, id sessionID, deadline, now time.Time) {
 	k := t.keys[0]
 	tok := jwt.NewWithClaims(k.method, claims)
 	tok.Header["typ"] = JWTType
-	if k.id != "" {
-		tok.Header["kid"] = k.id
-	}
+	tok.Header["kid"] = k.id
 	s, err := tok.SignedString(k.sign)
 	if err != nil {
 		// Keys are checked at construction; signing cannot fail but for
 		// a broken crypto.Signer. Send no token rather than a bad one.
-		s = ""
+		return ""
 	}
-	t.header(c, s)
+	return s
 }
 
 // clear tells the client to drop its token: the header is sent empty.

@@ -36,7 +36,7 @@ func testJWTTransport(t testing.TB, o JWTOptions) *jwtTransport {
 func issue(t testing.TB, tr *jwtTransport, id sessionID, now time.Time) string {
 	t.Helper()
 	w := httptest.NewRecorder()
-	tr.write(HTTPCarrier(w, httptest.NewRequest(http.MethodGet, "/", nil)), id, now.Add(24*time.Hour), now)
+	tr.write(HTTPCarrier(w, httptest.NewRequest(http.MethodGet, "/", nil)), id, now.Add(24*time.Hour), now, persistDefault)
 	return w.Header().Get(tr.opts.Header)
 }
 
@@ -44,7 +44,8 @@ func issue(t testing.TB, tr *jwtTransport, id sessionID, now time.Time) string {
 func readToken(tr *jwtTransport, header, tok string, now time.Time) (sessionID, bool, bool) {
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.Header.Set(header, tok)
-	return tr.read(HTTPCarrier(httptest.NewRecorder(), r), now)
+	tok2, ok := tr.read(HTTPCarrier(httptest.NewRecorder(), r), now)
+	return tok2.id, tok2.rewrite, ok
 }
 
 // forge signs claims with the given header fields and method and key.
@@ -104,7 +105,7 @@ func TestJWTExpNeverPastDeadline(t *testing.T) {
 	now := time.Now()
 	w := httptest.NewRecorder()
 	deadline := now.Add(5 * time.Minute)
-	tr.write(HTTPCarrier(w, httptest.NewRequest(http.MethodGet, "/", nil)), newID(), deadline, now)
+	tr.write(HTTPCarrier(w, httptest.NewRequest(http.MethodGet, "/", nil)), newID(), deadline, now, persistDefault)
 	var claims jwt.RegisteredClaims
 	if _, _, err := jwt.NewParser().ParseUnverified(w.Header().Get(DefaultJWTHeader), &claims); err != nil {
 		t.Fatal(err)
@@ -245,8 +246,8 @@ func TestJWTAsymmetric(t *testing.T) {
 		id := newID()
 		tok := issue(t, signer, id, now)
 		// Another service verifies with the public key alone.
-		if _, err := newJWTTransport(JWTOptions{Keys: []JWTKey{{Secret: jwtSecret}, pair[1]}}, time.Hour, 24*time.Hour, time.Now); err == nil {
-			t.Fatalf("%s: a ring of two keys without IDs was accepted", name)
+		if _, err := newJWTTransport(JWTOptions{Keys: []JWTKey{pair[0], pair[0]}}, time.Hour, 24*time.Hour, time.Now); err == nil {
+			t.Fatalf("%s: a ring holding the same key twice was accepted", name)
 		}
 		if _, err := newJWTTransport(JWTOptions{Keys: []JWTKey{pair[1]}}, time.Hour, 24*time.Hour, time.Now); err == nil {
 			t.Fatalf("%s: a verify-only first key was accepted", name)
@@ -287,22 +288,24 @@ func TestJWTOptionsRefused(t *testing.T) {
 	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
 	hs := []JWTKey{{Secret: jwtSecret}}
 	cases := map[string]JWTOptions{
-		"no keys":               {},
-		"short secret":          {Keys: []JWTKey{{Secret: []byte("short")}}},
-		"unknown algorithm":     {Keys: []JWTKey{{Algorithm: "HS512", Secret: jwtSecret}}},
-		"none":                  {Keys: []JWTKey{{Algorithm: "none"}}},
-		"ES256 with secret":     {Keys: []JWTKey{{Algorithm: ES256, Secret: jwtSecret, PrivateKey: ecKey}}},
-		"ES256 on P-384":        {Keys: []JWTKey{{Algorithm: ES256, PrivateKey: p384}}},
-		"ES256 with ed25519":    {Keys: []JWTKey{{Algorithm: ES256, PrivateKey: edKey}}},
-		"EdDSA with ecdsa":      {Keys: []JWTKey{{Algorithm: EdDSA, PrivateKey: ecKey}}},
-		"HS256 with key pair":   {Keys: []JWTKey{{Secret: jwtSecret, PrivateKey: ecKey}}},
-		"duplicate IDs":         {Keys: []JWTKey{{ID: "a", Secret: jwtSecret}, {ID: "a", Secret: jwtSecret}}},
-		"Authorization header":  {Keys: hs, Header: "Authorization"},
-		"bad header":            {Keys: hs, Header: "Session Token"},
-		"negative leeway":       {Keys: hs, Leeway: -time.Second},
-		"huge leeway":           {Keys: hs, Leeway: time.Hour},
-		"window past idle":      {Keys: hs, RefreshWindow: 2 * time.Hour},
-		"negative token length": {Keys: hs, MaxTokenLength: -1},
+		"no keys":                          {},
+		"short secret":                     {Keys: []JWTKey{{Secret: []byte("short")}}},
+		"unknown algorithm":                {Keys: []JWTKey{{Algorithm: "HS512", Secret: jwtSecret}}},
+		"none":                             {Keys: []JWTKey{{Algorithm: "none"}}},
+		"ES256 with secret":                {Keys: []JWTKey{{Algorithm: ES256, Secret: jwtSecret, PrivateKey: ecKey}}},
+		"ES256 on P-384":                   {Keys: []JWTKey{{Algorithm: ES256, PrivateKey: p384}}},
+		"ES256 with ed25519":               {Keys: []JWTKey{{Algorithm: ES256, PrivateKey: edKey}}},
+		"EdDSA with ecdsa":                 {Keys: []JWTKey{{Algorithm: EdDSA, PrivateKey: ecKey}}},
+		"HS256 with key pair":              {Keys: []JWTKey{{Secret: jwtSecret, PrivateKey: ecKey}}},
+		"duplicate IDs":                    {Keys: []JWTKey{{ID: "a", Secret: jwtSecret}, {ID: "a", Secret: jwtSecret}}},
+		"Authorization header":             {Keys: hs, Header: "Authorization"},
+		"bad header":                       {Keys: hs, Header: "Session Token"},
+		"negative leeway":                  {Keys: hs, Leeway: -time.Second},
+		"huge leeway":                      {Keys: hs, Leeway: time.Hour},
+		"window past idle":                 {Keys: hs, RefreshWindow: 2 * time.Hour},
+		"negative token length":            {Keys: hs, MaxTokenLength: -1},
+		"token length below issued tokens": {Keys: hs, MaxTokenLength: 200},
+		"same secret twice unnamed":        {Keys: []JWTKey{{Secret: jwtSecret}, {Secret: jwtSecret}}},
 	}
 	for name, o := range cases {
 		if _, err := newJWTTransport(o, time.Hour, 24*time.Hour, time.Now); err == nil {
@@ -336,4 +339,43 @@ func FuzzJWTParse(f *testing.F) {
 			t.Fatalf("accepted a token that outlives the session")
 		}
 	})
+}
+
+// The README's one-key set-up rotates (issue 6, item 8): its tokens carry
+// a kid derived from the key, so a ring that puts a new key first (named
+// or not) still verifies them; a kid-less token (issued before kids were
+// derived) verifies only against the ring's one unnamed key.
+func TestJWTRotationFromOneKey(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	id := newID()
+	oldSecret := jwtSecret
+	newSecret := []byte("fedcba9876543210fedcba9876543210")
+	one := testJWTTransport(t, JWTOptions{Keys: []JWTKey{{Secret: oldSecret}}})
+	tok := issue(t, one, id, now)
+	kidless := forge(t, jwt.SigningMethodHS256, oldSecret, map[string]any{"typ": JWTType},
+		jwt.MapClaims{"sid": id.String(), "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "nbf": now.Unix()})
+	for name, ring := range map[string][]JWTKey{
+		"new key unnamed": {{Secret: newSecret}, {Secret: oldSecret}},
+		"new key named":   {{ID: "2026-12", Secret: newSecret}, {Secret: oldSecret}},
+	} {
+		tr := testJWTTransport(t, JWTOptions{Keys: ring})
+		if got, _, ok := readToken(tr, DefaultJWTHeader, tok, now); !ok || got != id {
+			t.Errorf("%s: the one-key set-up's token is refused after rotation", name)
+		}
+		if _, _, ok := readToken(one, DefaultJWTHeader, issue(t, tr, id, now), now); ok {
+			t.Errorf("%s: the ring does not sign with its new first key", name)
+		}
+		_, _, ok := readToken(tr, DefaultJWTHeader, kidless, now)
+		if want := name == "new key named"; ok != want {
+			t.Errorf("%s: a kid-less token accepted %v, want %v (only against a single unnamed key)", name, ok, want)
+		}
+	}
+	if _, _, ok := readToken(one, DefaultJWTHeader, kidless, now); !ok {
+		t.Error("a kid-less token of the one key is refused by the one-key ring")
+	}
+	named := testJWTTransport(t, JWTOptions{Keys: []JWTKey{{ID: "k1", Secret: oldSecret}}})
+	if _, _, ok := readToken(named, DefaultJWTHeader, kidless, now); ok {
+		t.Error("a kid-less token is accepted by a ring of named keys")
+	}
 }

@@ -32,19 +32,44 @@ func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 	w.Write([]byte(ErrorBody(err)))
 }
 
+// WriteError answers a request whose session failed as
+// DefaultErrorHandler does, first removing the headers the handler set for
+// the response it will no longer send (Content-Type, Content-Length,
+// Content-Encoding, ETag, Location, Cache-Control, ...). Set-Cookie stays:
+// a token an earlier Save wrote is still valid. Framework integrations
+// whose commit fails as the header goes out answer with it.
+func WriteError(w http.ResponseWriter, err error) {
+	dropHandlerHeaders(w.Header())
+	DefaultErrorHandler(w, nil, err)
+}
+
+// dropHandlerHeaders removes from h the headers of discardOnError.
+func dropHandlerHeaders(h http.Header) {
+	for _, k := range discardOnError {
+		delete(h, k)
+	}
+}
+
+// ErrorMessage returns the words of ErrorBody for err ("session store
+// unavailable", "session too large" or "session error"), for integrations
+// that hand the error to their framework's own renderer.
+func ErrorMessage(err error) string {
+	switch ErrorStatus(err) {
+	case http.StatusServiceUnavailable:
+		return "session store unavailable"
+	case http.StatusRequestEntityTooLarge:
+		return "session too large"
+	}
+	return "session error"
+}
+
 // ErrorBody returns the JSON body DefaultErrorHandler sends for err, with
 // its trailing newline: {"error":"session store unavailable"} for
 // ErrUnavailable, {"error":"session too large"} for ErrTooLarge,
 // {"error":"session error"} otherwise. Framework integrations send the
 // same bytes, so that every framework answers a store failure alike.
 func ErrorBody(err error) string {
-	switch ErrorStatus(err) {
-	case http.StatusServiceUnavailable:
-		return `{"error":"session store unavailable"}` + "\n"
-	case http.StatusRequestEntityTooLarge:
-		return `{"error":"session too large"}` + "\n"
-	}
-	return `{"error":"session error"}` + "\n"
+	return `{"error":"` + ErrorMessage(err) + `"}` + "\n"
 }
 
 // ErrorStatus maps a session error to an HTTP status: 503 for
@@ -84,7 +109,7 @@ func Middleware(st *Store, opts MiddlewareOptions) func(http.Handler) http.Handl
 			// writer wrapper.
 			x := &exchange{w: sessionWriter{ResponseWriter: w, st: st, onError: onError}}
 			x.c = httpCarrier{r: r, w: w}
-			st.init(&x.s, r.Context(), &x.c)
+			st.LoadInto(&x.s, r.Context(), &x.c)
 			r = r.WithContext(NewContext(r.Context(), &x.s))
 			x.w.s, x.w.c, x.w.r = &x.s, &x.c, r
 			next.ServeHTTP(&x.w, r)
@@ -139,10 +164,7 @@ func (w *sessionWriter) flushSession() bool {
 			w.failed = true
 			// The handler's headers describe a response that will not
 			// be sent.
-			h := w.ResponseWriter.Header()
-			for _, k := range discardOnError {
-				delete(h, k)
-			}
+			dropHandlerHeaders(w.ResponseWriter.Header())
 			w.onError(w.ResponseWriter, w.r, err)
 		}
 	}

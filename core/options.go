@@ -3,6 +3,7 @@ package sessions
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 )
 
@@ -18,17 +19,29 @@ const (
 // StoreOptions configures the server-side part of a Store. The zero value of
 // every field means the documented default.
 type StoreOptions struct {
-	// KeyPrefix starts every Redict key the store writes. Default "session:".
+	// KeyPrefix starts every Redict key the store writes. Default
+	// "session:". It may not hold braces (a hash tag follows it).
 	KeyPrefix string
 
-	// IdleTimeout ends a session that is not used for this long; every use
-	// refreshes it (rolling expiry). Default 30 minutes.
+	// IdleTimeout ends a session that is not used for this long; use
+	// refreshes it (rolling expiry, see RefreshInterval). Default 30
+	// minutes, or AbsoluteTimeout when that is set shorter; at most 100
+	// years.
 	IdleTimeout time.Duration
 
 	// AbsoluteTimeout ends a session this long after it was created, however
-	// active it is. Renew keeps the deadline. Default 24 hours; it may not be
-	// shorter than IdleTimeout.
+	// active it is. Renew keeps the deadline. Default 24 hours, or
+	// IdleTimeout when that is set longer; it may not be shorter than
+	// IdleTimeout.
 	AbsoluteTimeout time.Duration
+
+	// RefreshInterval: a request that only reads a session writes its idle
+	// refresh (TTL and last-seen time) at most once per interval, so that
+	// most reads cost one plain HGETALL; every write refreshes too. A
+	// session may thus end up to one interval before IdleTimeout has
+	// passed since its last use. Default IdleTimeout/30, at most one
+	// minute; it must be shorter than IdleTimeout.
+	RefreshInterval time.Duration
 
 	// MaxSize caps the stored session data in bytes (key names plus encoded
 	// values); a save that would pass it fails with ErrTooLarge.
@@ -36,7 +49,8 @@ type StoreOptions struct {
 	MaxSize int
 
 	// Timeout bounds every store operation; past it the operation fails with
-	// ErrUnavailable. Default 2 seconds. A client made by NewClient also
+	// ErrUnavailable. Default 2 seconds; at least MinTimeout (1ms). A
+	// client made by NewClient also
 	// honours it on the socket; other clients should set
 	// ContextTimeoutEnabled or keep their read timeout short.
 	Timeout time.Duration
@@ -51,17 +65,33 @@ type StoreOptions struct {
 	Logger *slog.Logger
 }
 
+// Bounds of StoreOptions.
+const (
+	// MinTimeout is the shortest StoreOptions.Timeout accepted: below it
+	// no round trip to a store completes.
+	MinTimeout = time.Millisecond
+	// MaxLifetime is the longest IdleTimeout or AbsoluteTimeout accepted,
+	// so that deadline arithmetic never overflows.
+	MaxLifetime = 100 * 365 * 24 * time.Hour
+)
+
 // withDefaults returns o with defaults applied, or an error for invalid
-// combinations.
+// combinations. A timeout left zero follows the one that was set: an
+// AbsoluteTimeout set below the default idle timeout brings IdleTimeout
+// down to it, an IdleTimeout set above the default absolute lifetime takes
+// AbsoluteTimeout up to it.
 func (o StoreOptions) withDefaults() (StoreOptions, error) {
 	if o.KeyPrefix == "" {
 		o.KeyPrefix = DefaultKeyPrefix
 	}
-	if o.IdleTimeout == 0 {
-		o.IdleTimeout = DefaultIdleTimeout
-	}
-	if o.AbsoluteTimeout == 0 {
-		o.AbsoluteTimeout = DefaultAbsoluteTimeout
+	idleSet, absSet := o.IdleTimeout != 0, o.AbsoluteTimeout != 0
+	switch {
+	case !idleSet && !absSet:
+		o.IdleTimeout, o.AbsoluteTimeout = DefaultIdleTimeout, DefaultAbsoluteTimeout
+	case !idleSet:
+		o.IdleTimeout = min(DefaultIdleTimeout, o.AbsoluteTimeout)
+	case !absSet:
+		o.AbsoluteTimeout = max(DefaultAbsoluteTimeout, o.IdleTimeout)
 	}
 	if o.MaxSize == 0 {
 		o.MaxSize = DefaultMaxSize
@@ -69,18 +99,27 @@ func (o StoreOptions) withDefaults() (StoreOptions, error) {
 	if o.Timeout == 0 {
 		o.Timeout = DefaultTimeout
 	}
+	if o.RefreshInterval == 0 {
+		o.RefreshInterval = min(o.IdleTimeout/30, time.Minute)
+	}
 	if o.Codec == nil {
 		o.Codec = JSONCodec{}
 	}
 	switch {
+	case strings.ContainsAny(o.KeyPrefix, "{}"):
+		return o, fmt.Errorf("%w: KeyPrefix must not hold { or }: the store puts a hash tag after it", ErrInvalidOptions)
 	case o.IdleTimeout < time.Millisecond:
 		return o, fmt.Errorf("%w: IdleTimeout must be at least 1ms", ErrInvalidOptions)
+	case o.IdleTimeout > MaxLifetime || o.AbsoluteTimeout > MaxLifetime:
+		return o, fmt.Errorf("%w: IdleTimeout and AbsoluteTimeout must be at most 100 years", ErrInvalidOptions)
 	case o.AbsoluteTimeout < o.IdleTimeout:
-		return o, fmt.Errorf("%w: AbsoluteTimeout must not be shorter than IdleTimeout", ErrInvalidOptions)
+		return o, fmt.Errorf("%w: AbsoluteTimeout %v must not be shorter than IdleTimeout %v", ErrInvalidOptions, o.AbsoluteTimeout, o.IdleTimeout)
 	case o.MaxSize < 0:
 		return o, fmt.Errorf("%w: MaxSize must not be negative", ErrInvalidOptions)
-	case o.Timeout < 0:
-		return o, fmt.Errorf("%w: Timeout must not be negative", ErrInvalidOptions)
+	case o.Timeout < MinTimeout:
+		return o, fmt.Errorf("%w: Timeout must be at least %v", ErrInvalidOptions, MinTimeout)
+	case o.RefreshInterval < 0 || o.RefreshInterval >= o.IdleTimeout:
+		return o, fmt.Errorf("%w: RefreshInterval must be positive and shorter than IdleTimeout", ErrInvalidOptions)
 	}
 	return o, nil
 }

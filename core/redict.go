@@ -12,217 +12,237 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Stored record layout (version 1): one hash per session, so every step on a
-// session touches one key and one hash slot.
+// Stored record layout (version 2): one hash per session, under the key
+// prefix + "{" + tag + "}", where tag is 22 characters of base64url
+// SHA-256 of the session id. Every step on a session touches that key and,
+// for retried writes and Renew, keys that share its hash tag, so each step
+// runs in one hash slot of a Cluster.
 //
-//	_v  record format version ("1")
-//	_c  created at, Unix ms
-//	_s  last seen, Unix ms
-//	_a  absolute deadline, Unix ms
-//	_r  revision, incremented by every save (for optimistic concurrency)
+//	_m  "2.<created>.<deadline>": format version, creation time and
+//	    absolute deadline (Unix ms); written once, at creation
+//	_s  last seen (Unix ms): set by every write, and by a read at most
+//	    once per RefreshInterval
+//	_r  revision, incremented by every write (for optimistic concurrency)
 //	_z  size of the data fields in bytes (names plus values)
-//	_o  nonce of the last write, _or its reply (for retried writes)
-//	_t  present once Renew took the record: it reads as missing
+//	_p  "1" or "0" once the app chose a persistent or a browser-session
+//	    cookie for this session (RememberMe)
 //	d:K the encoded value of session key K
 //	f:T flash message queued at time T (Unix ns, zero-padded), a JSON string
 //
-// The key's TTL is min(IdleTimeout, deadline-now), set by every write.
+// The key's TTL is min(IdleTimeout, deadline-now), set by every write and
+// refresh; the server's expiry enforces both timeouts, so a read is a plain
+// HGETALL. Beside the record live, for a few seconds, its journal keys
+// (key + ":" + nonce): the reply of a recent write, or the record a Renew
+// took, so that a client's retry after a lost reply is recognised however
+// many writes came in between.
 const (
-	recordVersion = "1"
-	fieldVersion  = "_v"
-	fieldCreated  = "_c"
+	recordVersion = "2"
+	fieldMeta     = "_m"
 	fieldSeen     = "_s"
-	fieldDeadline = "_a"
 	fieldRev      = "_r"
+	fieldSize     = "_z"
+	fieldPersist  = "_p"
 	dataPrefix    = "d:"
 	flashPrefix   = "f:"
 )
 
-// loadScript reads a session and refreshes its idle TTL (ARGV[3] "r"), or
-// takes it for Renew (ARGV[3] "t", with ARGV[4] a nonce), in one step. A
-// session past its absolute deadline is deleted and reads as missing. It
-// returns {version, created, seen, deadline, field, value, ...}: the
-// metadata the caller needs, then the data fields.
+// writeScript applies a batch of changes to a record in one step.
 //
-// A take leaves a tombstone (_t = the nonce) that lives ARGV[5] ms (10 s,
-// or twice the store's Timeout if longer) and reads as missing to everyone
-// but a retry of the same take, so a retry after a lost reply gets the
-// data again while the old id is dead at once.
-var loadScript = redis.NewScript(`
-local k = KEYS[1]
-local now, idle = tonumber(ARGV[1]), tonumber(ARGV[2])
-local all = redis.call('HGETALL', k)
-if #all == 0 then return false end
-local m = {}
-local out = {'', '', '', ''}
-for i = 1, #all, 2 do
-  local f = all[i]
-  if string.sub(f, 1, 1) == '_' then
-    m[f] = all[i+1]
-  else
-    out[#out+1] = f
-    out[#out+1] = all[i+1]
-  end
-end
-out[1], out[2], out[3], out[4] = m._v or '', m._c or '', m._s or '', m._a or ''
-if m._v ~= '1' then
-  -- Another format: leave it alone; the caller refuses it.
-  return out
-end
-local abs, tomb = tonumber(m._a), m._t
-if tomb then
-  if ARGV[3] == 't' and tomb == ARGV[4] then return out end
-  return false
-end
-if not abs or abs <= now then
-  redis.call('DEL', k)
-  return false
-end
-if ARGV[3] == 't' then
-  redis.call('HSET', k, '_t', ARGV[4])
-  redis.call('PEXPIRE', k, math.min(tonumber(ARGV[5]), abs - now))
-else
-  redis.call('HSET', k, '_s', ARGV[1])
-  redis.call('PEXPIRE', k, math.min(idle, abs - now))
-end
-return out
-`)
-
-// writeScript applies a batch of changes in one step.
-//
-//	ARGV[1] "c" creates the key and fails if it exists; "u" updates it and
-//	        fails if it is missing, so a save never resurrects a session
-//	ARGV[2] now (ms), ARGV[3] idle timeout (ms), ARGV[4] max data size
-//	ARGV[5] absolute deadline (ms) and ARGV[6] created (ms), for "c"
-//	ARGV[7] a nonce naming this write
-//	ARGV[8] for "c" from Renew, the taken record's data size (a renewed
+//	KEYS[1] the record; KEYS[2] this write's journal key
+//	ARGV[1] "c" creates the record and fails if it exists; "u" updates it
+//	        and fails if it is missing, so a save never resurrects a session
+//	ARGV[2] now (ms), ARGV[3] idle timeout (ms), ARGV[4] max data size,
+//	ARGV[5] journal TTL (ms)
+//	ARGV[6] for "c": "<created>.<deadline>" (ms)
+//	ARGV[7] for "c" from Renew: the taken record's data size (a renewed
 //	        session over the limit may still shrink)
+//	ARGV[8] for "u": the revision the record must have, or ""
 //	ARGV[9...] ops: optional leading "x" (clear data), then
 //	        "s" field value | "d" field | "i" field delta
 //
-// It returns {"ok", deadline, revision, previous last-seen, incr
-// results...} as strings, or
-// {status}. Sizes are checked before anything is written (an increment
-// planned at its largest, 20 digits), and the exact size stored after. The write's
-// nonce and reply are kept in the record (_o, _or), so that a client's
-// retry after a lost reply gets the same reply instead of a second
-// application (an Incr counted twice, a create finding itself).
+// It returns {"ok", created, deadline, revision, previous last-seen, incr
+// results...} as strings, or {status}. Every op and the size are checked
+// before anything is written (a script is not rolled back when it fails
+// half-way). The reply is kept under the journal key, so that a retry of
+// the same write gets it again instead of a second application.
 var writeScript = redis.NewScript(`
 local k = KEYS[1]
-local mode, now, idle, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local nonce = ARGV[7]
-local function replay(r)
+-- call runs cmd on k with args, in pieces should they pass Lua's stack.
+local function call(cmd, args)
+  if #args <= 7000 then return redis.call(cmd, k, unpack(args)) end
   local out = {}
-  for v in string.gmatch(r, '[^,]+') do out[#out+1] = v end
+  for s = 1, #args, 7000 do
+    local r = redis.call(cmd, k, unpack(args, s, math.min(s + 6999, #args)))
+    if type(r) == 'table' then for _, v in ipairs(r) do out[#out+1] = v end end
+  end
   return out
 end
-local abs, z, seen, stored
+local done = redis.call('GET', KEYS[2])
+if done then
+  local out = {}
+  for v in string.gmatch(done, '[^,]+') do out[#out+1] = v end
+  return out
+end
+local mode, now, idle, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local i = 9
+local clear = ARGV[i] == 'x'
+if clear then i = i + 1 end
+local first = i
+local fields = {'_m', '_z', '_r', '_s'}
+while i <= #ARGV do
+  fields[#fields+1] = ARGV[i+1]
+  if ARGV[i] == 'd' then i = i + 2 else i = i + 3 end
+end
+local created, abs, z, rev, seen, stored, old
 if mode == 'c' then
-  if redis.call('EXISTS', k) == 1 then
-    local o = redis.call('HMGET', k, '_o', '_or')
-    if o[1] == nonce then return replay(o[2]) end
-    return {'exists'}
-  end
-  abs, z, seen = ARGV[5], 0, '0'
-  stored = tonumber(ARGV[8]) or 0
+  if redis.call('EXISTS', k) == 1 then return {'exists'} end
+  created, abs = string.match(ARGV[6], '^(%d+)%.(%d+)$')
+  z, rev, seen, stored, clear, old = 0, 0, '0', tonumber(ARGV[7]) or 0, true, {}
 else
-  local m = redis.call('HMGET', k, '_v', '_a', '_z', '_t', '_o', '_or', '_s')
-  if m[5] == nonce then return replay(m[6]) end
-  if m[1] and m[1] ~= '1' then return {'version'} end
-  if not m[2] or m[4] then return {'gone'} end
-  abs = m[2]
-  if tonumber(abs) <= now then
-    redis.call('DEL', k)
+  old = call('HMGET', fields)
+  if not old[1] then
+    if redis.call('EXISTS', k) == 1 then return {'version'} end
     return {'gone'}
   end
-  z, seen = tonumber(m[3]) or 0, m[7] or '0'
+  local v
+  v, created, abs = string.match(old[1], '^(%d+)%.(%d+)%.(%d+)$')
+  if v ~= '2' then return {'version'} end
+  if tonumber(abs) <= now then return {'gone'} end
+  if ARGV[8] ~= '' and (old[3] or '0') ~= ARGV[8] then return {'conflict'} end
+  z, rev, seen = tonumber(old[2]) or 0, tonumber(old[3]) or 0, old[4] or '0'
   stored = z
+  if clear then z = 0 end
 end
-local i = 9
-local cleared = (mode == 'c')
-if ARGV[i] == 'x' then
-  cleared = true
-  z = 0
-  i = i + 1
-end
-local first = i
-local base = z
-local known, orig = {}, {}
-local function get(f)
-  local v = known[f]
-  if v == nil then
-    if cleared then v = false else v = redis.call('HGET', k, f) end
-    known[f] = v
-    orig[f] = v and (#f + #v) or 0
+abs = tonumber(abs)
+-- Plan: the value each touched field ends with (false: deleted), and the
+-- size that leaves. Fields named "_..." are metadata, not data.
+local known, had = {}, {}
+for n = 5, #fields do
+  local f = fields[n]
+  if had[f] == nil then
+    local v = (not clear) and old[n] or false
+    known[f], had[f] = v, v and true or false
   end
-  return v
 end
--- Plan: check every op and the size before writing anything (a script is
--- not rolled back when a command fails half-way).
+local big
+i = first
 while i <= #ARGV do
   local op, f = ARGV[i], ARGV[i+1]
-  local old = get(f)
-  if old then z = z - #f - #old end
+  local cur = known[f]
+  local data = string.byte(f, 1) ~= 95
+  if cur and data then z = z - #f - #cur end
   if op == 's' then
-    known[f] = ARGV[i+2]
-    z = z + #f + #ARGV[i+2]
+    cur = ARGV[i+2]
     i = i + 3
   elseif op == 'd' then
-    known[f] = false
+    cur = false
     i = i + 2
   else
-    local cur = old or '0'
+    cur = cur or '0'
     -- What HINCRBY takes: no leading zeros, no "-0".
     if #cur > 20 or not (cur == '0' or string.match(cur, '^%-?[1-9]%d*$')) then return {'notint'} end
     local v = tonumber(cur) + tonumber(ARGV[i+2])
     if v >= 9.2e18 or v <= -9.2e18 then return {'range'} end
-    known[f] = string.format('%.0f', v)
-    -- Exact below 2^53; above, charge the most digits an int64 has.
-    if math.abs(v) < 9007199254740992 then z = z + #f + #known[f] else z = z + #f + 20 end
+    if math.abs(v) < 9007199254740992 and math.abs(tonumber(cur)) < 9007199254740992 then
+      cur = string.format('%.0f', v)
+    else
+      -- Past 2^53 a double is not exact: HINCRBY computes it below,
+      -- from the value planned so far; charge the most digits.
+      big = {f, cur, ARGV[i+2]}
+      cur = string.rep('9', 20)
+    end
     i = i + 3
   end
+  known[f] = cur
+  if cur and data then z = z + #f + #cur end
 end
 -- A write that would pass the limit is refused, unless it shrinks a
 -- session that is over it already.
 if z > max and z > stored then return {'toolarge'} end
-if cleared and mode ~= 'c' then
+if clear and mode == 'u' then
+  local del = {}
   for _, f in ipairs(redis.call('HKEYS', k)) do
-    if string.sub(f, 1, 1) ~= '_' then redis.call('HDEL', k, f) end
+    if string.byte(f, 1) ~= 95 then del[#del+1] = f end
+  end
+  if #del > 0 then call('HDEL', del) end
+end
+rev = rev + 1
+local set = {'_z', 0, '_s', ARGV[2], '_r', rev}
+if mode == 'c' then set[#set+1] = '_m'; set[#set+1] = '2.' .. ARGV[6] end
+local del = {}
+for f, v in pairs(known) do
+  if v then
+    if not (big and big[1] == f) then set[#set+1] = f; set[#set+1] = v end
+  elseif had[f] then
+    del[#del+1] = f
   end
 end
-local out = {'ok', abs, '0', seen}
+local out = {'ok', created, tostring(abs), tostring(rev), seen}
+if big then
+  redis.call('HSET', k, big[1], big[2])
+  redis.call('HINCRBY', k, big[1], big[3])
+  local v = redis.call('HGET', k, big[1])
+  z = z - 20 + #v
+  known[big[1]] = v
+end
+set[2] = z
+call('HSET', set)
+if #del > 0 then call('HDEL', del) end
 i = first
 while i <= #ARGV do
-  local op, f = ARGV[i], ARGV[i+1]
-  if op == 's' then
-    redis.call('HSET', k, f, ARGV[i+2])
-    i = i + 3
-  elseif op == 'd' then
-    redis.call('HDEL', k, f)
-    i = i + 2
-  else
-    if not pcall(redis.call, 'HINCRBY', k, f, ARGV[i+2]) then
-      -- Unreachable after the plan; refuse rather than die half-way.
-      return {'notint'}
-    end
-    out[#out+1] = redis.call('HGET', k, f)
-    i = i + 3
-  end
+  if ARGV[i] == 'i' then out[#out+1] = known[ARGV[i+1]] end
+  if ARGV[i] == 'd' then i = i + 2 else i = i + 3 end
 end
--- The plan over-estimated increments; store the exact size.
-z = base
-for f, o in pairs(orig) do
-  local n = redis.call('HSTRLEN', k, f)
-  if n > 0 or redis.call('HEXISTS', k, f) == 1 then z = z + #f + n end
-  z = z - o
-end
-if mode == 'c' then
-  redis.call('HSET', k, '_v', '1', '_c', ARGV[6], '_a', abs)
-end
-out[3] = tostring(redis.call('HINCRBY', k, '_r', 1))
-redis.call('HSET', k, '_s', ARGV[2], '_z', z, '_o', nonce, '_or', table.concat(out, ','))
-redis.call('PEXPIRE', k, math.min(idle, tonumber(abs) - now))
+redis.call('PEXPIRE', k, math.min(idle, abs - now))
+redis.call('SET', KEYS[2], table.concat(out, ','), 'PX', ARGV[5])
 return out
+`)
+
+// refreshScript refreshes a record's idle TTL and last-seen time (ARGV[1]
+// now, ARGV[2] the idle timeout, in ms), if it still exists. Retrying it is
+// harmless.
+var refreshScript = redis.NewScript(`
+local k = KEYS[1]
+local m = redis.call('HGET', k, '_m')
+if not m then return 0 end
+local abs = tonumber(string.match(m, '^2%.%d+%.(%d+)$'))
+local now = tonumber(ARGV[1])
+if not abs or abs <= now then return 0 end
+redis.call('HSET', k, '_s', ARGV[1])
+redis.call('PEXPIRE', k, math.min(tonumber(ARGV[2]), abs - now))
+return 1
+`)
+
+// takeScript takes a record for Renew: it renames KEYS[1] to its journal
+// key KEYS[2], which lives ARGV[2] ms, so the old id is dead at once while
+// a retry of the same take (same journal key) gets the data again. It
+// returns the record's fields and values (a record of another format is
+// returned without being taken, for the caller to refuse), or nil.
+var takeScript = redis.NewScript(`
+local r = redis.call('HGETALL', KEYS[2])
+if #r > 0 then return r end
+local m = redis.call('HGET', KEYS[1], '_m')
+if not m then return redis.call('HGETALL', KEYS[1]) end
+local abs = tonumber(string.match(m, '^2%.%d+%.(%d+)$'))
+if not abs then return redis.call('HGETALL', KEYS[1]) end
+if abs <= tonumber(ARGV[1]) then return false end
+redis.call('RENAME', KEYS[1], KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return redis.call('HGETALL', KEYS[2])
+`)
+
+// untakeScript undoes a take (KEYS[2] its journal key) whose new record
+// could not be written: the old record lives again under KEYS[1], with its
+// idle TTL (ARGV[1] now, ARGV[2] the idle timeout, in ms).
+var untakeScript = redis.NewScript(`
+local m = redis.call('HGET', KEYS[2], '_m')
+if not m then return 0 end
+local abs = tonumber(string.match(m, '^2%.%d+%.(%d+)$'))
+local now = tonumber(ARGV[1])
+if not abs or abs <= now then return 0 end
+if redis.call('RENAMENX', KEYS[2], KEYS[1]) == 0 then return 0 end
+redis.call('PEXPIRE', KEYS[1], math.min(tonumber(ARGV[2]), abs - now))
+return 1
 `)
 
 // writeMode selects create or update for writeScript.
@@ -242,8 +262,19 @@ var (
 // record is a session as read from the store.
 type record struct {
 	created, seen, deadline time.Time
+	persist                 persistChoice
+	size                    int               // data size, as stored
 	values                  map[string]string // by field name: "d:K" and "f:T"
 }
+
+// persistChoice is a session's cookie-lifetime choice (RememberMe).
+type persistChoice uint8
+
+const (
+	persistDefault persistChoice = iota // as CookieOptions.BrowserSession says
+	persistOn                           // a persistent cookie
+	persistOff                          // a browser-session cookie
+)
 
 // unavailable wraps a client error as ErrUnavailable with context. Client
 // errors carry no session data: keys are hashes and values travel as
@@ -252,108 +283,161 @@ func unavailable(op string, err error) error {
 	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
 }
 
-// load reads (take=false, refreshing the idle TTL) or takes (take=true,
-// leaving a tombstone, for Renew) the record at key. A missing or expired
-// record returns nil.
-// With take, nonce names the take (see untake).
-func (st *Store) load(ctx context.Context, key string, now time.Time, take bool, nonce string) (*record, error) {
-	ctx, cancel := context.WithTimeout(ctx, st.opts.Timeout)
+// storeCtx bounds a store operation by StoreOptions.Timeout.
+func (st *Store) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, st.opts.Timeout)
+}
+
+// journalKey names the journal entry of one write or take of the record
+// at key: it shares the record's hash tag, and so its slot.
+func journalKey(key, nonce string) string { return key + ":" + nonce }
+
+// newNonce names one write.
+func newNonce() string { return rand.Text() }
+
+// load reads the record at key. A missing or expired record returns nil.
+// The read writes nothing: the caller refreshes the idle TTL (see refresh).
+func (st *Store) load(ctx context.Context, key string, now time.Time) (*record, error) {
+	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
-	mode := "r"
-	if take {
-		mode = "t"
-	}
-	res, err := loadScript.Run(ctx, st.client, []string{key},
-		now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), mode, nonce, st.tombstoneTTL().Milliseconds()).Slice()
-	if errors.Is(err, redis.Nil) {
-		return nil, nil
-	}
+	h, err := st.client.HGetAll(ctx, key).Result()
 	if err != nil {
 		return nil, unavailable("load", err)
 	}
-	if len(res) < 4 {
-		return nil, unavailable("load", fmt.Errorf("unexpected script reply"))
+	return parseRecord(h, now, "load")
+}
+
+// parseRecord turns the fields of a stored hash into a record, taking h
+// over as its values. An empty hash or a record past its deadline is nil;
+// a record of another format is an error.
+func parseRecord(h map[string]string, now time.Time, op string) (*record, error) {
+	if len(h) == 0 {
+		return nil, nil
 	}
-	version, _ := res[0].(string)
-	rec := &record{
-		created:  msTime(res[1]),
-		seen:     msTime(res[2]),
-		deadline: msTime(res[3]),
-		values:   make(map[string]string, (len(res)-4)/2),
+	created, deadline, ok := parseMeta(h[fieldMeta])
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrIncompatibleRecord, op)
 	}
-	for i := 4; i+1 < len(res); i += 2 {
-		f, _ := res[i].(string)
-		v, _ := res[i+1].(string)
-		rec.values[f] = v
+	if !deadline.After(now) {
+		return nil, nil // the server's expiry is about to remove it
 	}
-	if version != recordVersion {
-		return nil, fmt.Errorf("%w: load", ErrIncompatibleRecord)
+	rec := &record{created: created, deadline: deadline, seen: msTime(h[fieldSeen]), values: h}
+	rec.size, _ = strconv.Atoi(h[fieldSize])
+	switch h[fieldPersist] {
+	case "1":
+		rec.persist = persistOn
+	case "0":
+		rec.persist = persistOff
+	}
+	for f := range h {
+		if strings.HasPrefix(f, "_") {
+			delete(h, f)
+		}
 	}
 	return rec, nil
 }
 
-// untakeScript undoes a Renew's take (ARGV[1] its nonce) whose new record
-// could not be written: the old record lives again, with its idle TTL.
-var untakeScript = redis.NewScript(`
-local k = KEYS[1]
-if redis.call('HGET', k, '_t') ~= ARGV[1] then return 0 end
-redis.call('HDEL', k, '_t')
-local abs = tonumber(redis.call('HGET', k, '_a'))
-local ttl = math.min(tonumber(ARGV[3]), abs - tonumber(ARGV[2]))
-if ttl <= 0 then
-  redis.call('DEL', k)
-  return 0
-end
-redis.call('PEXPIRE', k, ttl)
-return 1
-`)
+// parseMeta reads the _m field: "2.<created ms>.<deadline ms>".
+func parseMeta(m string) (created, deadline time.Time, ok bool) {
+	v, rest, ok1 := strings.Cut(m, ".")
+	c, d, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || v != recordVersion {
+		return created, deadline, false
+	}
+	cn, err1 := strconv.ParseInt(c, 10, 64)
+	dn, err2 := strconv.ParseInt(d, 10, 64)
+	if err1 != nil || err2 != nil || dn <= 0 {
+		return created, deadline, false
+	}
+	return time.UnixMilli(cn), time.UnixMilli(dn), true
+}
 
-// untake restores the record a Renew took, if the take named nonce is
-// still its tombstone; it reports whether the old record lives again.
-func (st *Store) untake(ctx context.Context, key, nonce string, now time.Time) bool {
-	ctx, cancel := context.WithTimeout(ctx, st.opts.Timeout)
+// refresh sets the record's idle TTL and last-seen time, if it still
+// exists. Errors are the caller's to weigh: the session's data was read.
+func (st *Store) refresh(ctx context.Context, key string, now time.Time) error {
+	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
-	n, err := untakeScript.Run(ctx, st.client, []string{key}, nonce, now.UnixMilli(), st.opts.IdleTimeout.Milliseconds()).Int()
+	err := refreshScript.Run(ctx, st.client, []string{key}, now.UnixMilli(), st.opts.IdleTimeout.Milliseconds()).Err()
+	if err != nil {
+		return unavailable("refresh", err)
+	}
+	return nil
+}
+
+// take takes the record at key for Renew, under the journal entry named by
+// nonce (see untake). A missing or expired record returns nil.
+func (st *Store) take(ctx context.Context, key, nonce string, now time.Time) (*record, error) {
+	tctx, cancel := st.storeCtx(ctx)
+	defer cancel()
+	res, err := takeScript.Run(tctx, st.client, []string{key, journalKey(key, nonce)},
+		now.UnixMilli(), st.journalTTL().Milliseconds()).StringSlice()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		// The take may have run, its reply lost: undo it before giving
+		// up, or the session would be lost with the reply.
+		st.untake(ctx, key, nonce, now)
+		return nil, unavailable("renew", err)
+	}
+	h := make(map[string]string, len(res)/2)
+	for i := 0; i+1 < len(res); i += 2 {
+		h[res[i]] = res[i+1]
+	}
+	return parseRecord(h, now, "renew")
+}
+
+// untake restores the record a take named by nonce took, if its journal
+// entry still holds it; it reports whether the old record lives again. It
+// runs even when ctx is done (a request whose client went away must not
+// lose the session), within its own Timeout.
+func (st *Store) untake(ctx context.Context, key, nonce string, now time.Time) bool {
+	ctx, cancel := st.storeCtx(context.WithoutCancel(ctx))
+	defer cancel()
+	n, err := untakeScript.Run(ctx, st.client, []string{key, journalKey(key, nonce)},
+		now.UnixMilli(), st.opts.IdleTimeout.Milliseconds()).Int()
 	return err == nil && n == 1
 }
 
-// tombstoneTTL is how long a record taken by Renew stays readable to a
-// retry of the take: past any retry the client can make within Timeout.
-func (st *Store) tombstoneTTL() time.Duration {
+// journalTTL is how long a journal entry (a write's reply, a taken record)
+// lives: past any retry the client can make within Timeout.
+func (st *Store) journalTTL() time.Duration {
 	return max(10*time.Second, 2*st.opts.Timeout)
 }
 
 // writeResult is the outcome of a successful write.
 type writeResult struct {
-	deadline time.Time
-	rev      int64
-	seen     time.Time // last use before this write (zero for a create)
-	incrs    []int64
+	created, deadline time.Time
+	rev               int64
+	seen              time.Time // last use before this write (zero for a create)
+	incrs             []int64
 }
 
-// write applies ops to the record at key. For modeCreate, deadline and
-// created describe the new record.
-func (st *Store) write(ctx context.Context, key string, mode writeMode, now, deadline, created time.Time, stored int, ops []any) (writeResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, st.opts.Timeout)
+// write applies ops to the record at key. For modeCreate, created and
+// deadline describe the new record and stored is the data size a renewed
+// session had (0 otherwise). rev, when not empty, is the revision an
+// update requires.
+func (st *Store) write(ctx context.Context, key string, mode writeMode, now, created, deadline time.Time, stored int, rev string, ops []any) (writeResult, error) {
+	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
 	args := make([]any, 0, 8+len(ops))
-	args = append(args, string(mode), now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), st.opts.MaxSize)
+	args = append(args, string(mode), now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), st.opts.MaxSize,
+		st.journalTTL().Milliseconds())
 	if mode == modeCreate {
-		args = append(args, deadline.UnixMilli(), created.UnixMilli())
+		args = append(args, strconv.FormatInt(created.UnixMilli(), 10)+"."+strconv.FormatInt(deadline.UnixMilli(), 10))
 	} else {
-		args = append(args, "", "")
+		args = append(args, "")
 	}
-	args = append(args, rand.Text(), stored)
+	args = append(args, stored, rev)
 	args = append(args, ops...)
-	res, err := writeScript.Run(ctx, st.client, []string{key}, args...).Slice()
+	res, err := writeScript.Run(ctx, st.client, []string{key, journalKey(key, newNonce())}, args...).StringSlice()
 	if err != nil {
 		return writeResult{}, unavailable("save", err)
 	}
 	if len(res) == 0 {
-		return writeResult{}, unavailable("save", fmt.Errorf("unexpected script reply"))
+		return writeResult{}, unavailable("save", errors.New("unexpected script reply"))
 	}
-	status, _ := res[0].(string)
-	switch status {
+	switch res[0] {
 	case "ok":
 	case "gone":
 		return writeResult{}, errGone
@@ -367,22 +451,26 @@ func (st *Store) write(ctx context.Context, key string, mode writeMode, now, dea
 		return writeResult{}, fmt.Errorf("%w: incr", ErrOutOfRange)
 	case "version":
 		return writeResult{}, fmt.Errorf("%w: save", ErrIncompatibleRecord)
+	case "conflict":
+		return writeResult{}, fmt.Errorf("%w: save", ErrConflict)
 	default:
-		return writeResult{}, unavailable("save", fmt.Errorf("unexpected script reply"))
+		return writeResult{}, unavailable("save", errors.New("unexpected script reply"))
 	}
-	if len(res) < 4 {
-		return writeResult{}, unavailable("save", fmt.Errorf("unexpected script reply"))
+	if len(res) < 5 {
+		return writeResult{}, unavailable("save", errors.New("unexpected script reply"))
 	}
-	out := writeResult{deadline: msTime(res[1]), rev: replyInt(res[2]), seen: msTime(res[3])}
-	for _, v := range res[4:] {
-		out.incrs = append(out.incrs, replyInt(v))
+	out := writeResult{created: msTime(res[1]), deadline: msTime(res[2]), seen: msTime(res[4])}
+	out.rev, _ = strconv.ParseInt(res[3], 10, 64)
+	for _, v := range res[5:] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		out.incrs = append(out.incrs, n)
 	}
 	return out, nil
 }
 
 // remove deletes the record at key.
 func (st *Store) remove(ctx context.Context, key string) error {
-	ctx, cancel := context.WithTimeout(ctx, st.opts.Timeout)
+	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
 	if err := st.client.Del(ctx, key).Err(); err != nil {
 		return unavailable("destroy", err)
@@ -390,47 +478,13 @@ func (st *Store) remove(ctx context.Context, key string) error {
 	return nil
 }
 
-// replyInt reads an integer the scripts return as a string.
-func replyInt(v any) int64 {
-	s, _ := v.(string)
-	n, _ := strconv.ParseInt(s, 10, 64)
-	return n
-}
-
 // msTime reads a Unix-ms time the scripts return or store as a string.
-func msTime(v any) time.Time {
-	n := replyInt(v)
+func msTime(s string) time.Time {
+	n, _ := strconv.ParseInt(s, 10, 64)
 	if n == 0 {
 		return time.Time{}
 	}
 	return time.UnixMilli(n)
-}
-
-// NewClient returns a go-redis client for a redis://, rediss://, redict://
-// or redicts:// URL (the redict schemes are read as their redis
-// equivalents). The client honours context deadlines on the socket, so
-// StoreOptions.Timeout bounds every operation.
-func NewClient(rawURL string) (redis.UniversalClient, error) {
-	switch {
-	case strings.HasPrefix(rawURL, "redict://"):
-		rawURL = "redis://" + strings.TrimPrefix(rawURL, "redict://")
-	case strings.HasPrefix(rawURL, "redicts://"):
-		rawURL = "rediss://" + strings.TrimPrefix(rawURL, "redicts://")
-	}
-	opt, err := redis.ParseURL(rawURL)
-	if err != nil {
-		// The URL may hold a password: do not echo it.
-		return nil, fmt.Errorf("%w: cannot parse the store URL", ErrInvalidOptions)
-	}
-	opt.ContextTimeoutEnabled = true
-	// Fail fast: a session store that is down should turn into a 503
-	// quickly, not after seconds of redials. One retry stays: the store's
-	// writes are safe to retry. The URL may still set max_retries.
-	if !strings.Contains(rawURL, "max_retries=") {
-		opt.MaxRetries = 1
-	}
-	opt.DialerRetries = 1
-	return redis.NewClient(opt), nil
 }
 
 // Client is the go-redis client type the store takes, so that apps can
@@ -440,7 +494,7 @@ type Client = redis.UniversalClient
 // Ping checks that the store answers, within StoreOptions.Timeout. Use it
 // at start-up or in a readiness probe; the error wraps ErrUnavailable.
 func (st *Store) Ping(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, st.opts.Timeout)
+	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
 	if err := st.client.Ping(ctx).Err(); err != nil {
 		return unavailable("ping", err)

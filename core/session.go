@@ -45,12 +45,15 @@ type Session struct {
 	id         sessionID
 	idKey      string // the store key of id, derived once per id (see setID)
 	isNew      bool
-	rewrite    bool // the transport asked for a reissue of the token
-	issue      bool // the client needs a token for a new id
-	clearToken bool // the client holds a token that is now dead
-	varied     bool // Vary was added to the response
-	noStore    bool // Cache-Control: no-store was added to the response
-	loaded     bool // values is a full view of the session
+	rewrite    bool          // the transport asked for a reissue of the token
+	issue      bool          // the client needs a token for a new id
+	clearToken bool          // the client holds a token that is now dead
+	persist    persistChoice // the cookie-lifetime choice (RememberMe)
+	persistSet bool          // RememberMe changed it: reissue the cookie
+	varied     bool          // Vary was added to the response
+	noStore    bool          // Cache-Control: no-store was added to the response
+	loaded     bool          // values is a full view of the session
+	refreshDue bool          // the load found the last use older than RefreshInterval
 	values     map[string]string
 	dirty      map[string]change
 	cleared    bool
@@ -71,19 +74,19 @@ func (s *Session) resolve() {
 	if s.state != stateUnread {
 		return
 	}
-	id, rewrite, ok := s.st.tr.read(s.c, s.st.now())
+	tok, ok := s.st.tr.read(s.c, s.st.now())
 	if !ok {
 		s.fresh()
 		s.applyPending(nil)
 		return
 	}
-	s.state, s.rewrite = stateToken, rewrite
-	s.setID(id)
+	s.state, s.rewrite, s.persist = stateToken, tok.rewrite, tok.persist
+	s.setID(tok.id)
 }
 
 // fresh turns s into a new, empty session that is created on save.
 func (s *Session) fresh() {
-	s.state, s.isNew, s.loaded = stateFresh, true, true
+	s.state, s.isNew, s.loaded, s.refreshDue = stateFresh, true, true, false
 	s.values = nil
 	s.created, s.seen, s.deadline = time.Time{}, time.Time{}, time.Time{}
 }
@@ -97,7 +100,8 @@ func (s *Session) ensure() error {
 	if s.state != stateToken && (s.state != stateLive || s.loaded) {
 		return nil
 	}
-	rec, err := s.st.load(s.ctx, s.key(), s.st.now(), false, "")
+	now := s.st.now()
+	rec, err := s.st.load(s.ctx, s.key(), now)
 	if err != nil {
 		s.err = err
 		return err
@@ -109,6 +113,7 @@ func (s *Session) ensure() error {
 	}
 	s.state, s.loaded = stateLive, true
 	s.created, s.deadline = rec.created, rec.deadline
+	s.refreshDue = now.Sub(rec.seen) >= s.st.opts.RefreshInterval
 	s.noteSeen(rec.seen)
 	s.applyPending(rec.values)
 	return nil
@@ -158,11 +163,26 @@ func (s *Session) hasChanges() bool {
 	return len(s.dirty) > 0 || s.cleared || s.state == statePending
 }
 
+// lateChange reports, with s.mu held, whether a change made now could never
+// be saved: the response is committed and no session exists in the store
+// to take it.
+func (s *Session) lateChange() bool {
+	if !s.committed {
+		return false
+	}
+	s.resolve()
+	return s.state == stateFresh
+}
+
 // flush writes the pending changes, plus extra ops, in one round trip,
 // creating the record when the session is not in the store yet.
 //
-// With existingOnly, a session not in the store is not created.
-func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existingOnly bool) (writeResult, error) {
+// With existingOnly, a session not in the store is not created (errGone).
+// final says the request ends with this write (Save): should a Renew's new
+// record fail, the old one is restored. Otherwise (an Incr) the Renew stays
+// pending when the failure is the app's (a value, not the store): its new
+// record is written at Save without the failed step.
+func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existingOnly, final bool) (writeResult, error) {
 	s.resolve()
 	if s.state == stateToken || s.state == stateLive {
 		ops := make([]any, 0, 3*len(s.dirty)+len(extra)+1)
@@ -177,7 +197,7 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 			}
 		}
 		ops = append(ops, extra...)
-		res, err := s.st.write(ctx, s.key(), modeUpdate, now, time.Time{}, time.Time{}, 0, ops)
+		res, err := s.st.write(ctx, s.key(), modeUpdate, now, time.Time{}, time.Time{}, 0, "", ops)
 		switch {
 		case err == nil:
 			s.written(res)
@@ -218,12 +238,14 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 	}
 	for range 3 {
 		s.setID(newID())
-		res, err := s.st.write(ctx, s.key(), modeCreate, now, s.deadline, s.created, stored, ops)
+		res, err := s.st.write(ctx, s.key(), modeCreate, now, s.created, s.deadline, stored, "", ops)
 		if err == errExists {
 			continue
 		}
 		if err != nil {
-			s.undoTake(ctx, now)
+			if final || errors.Is(err, ErrUnavailable) {
+				s.undoTake(ctx, now, err)
+			}
 			return res, err
 		}
 		s.takeNonce = ""
@@ -232,29 +254,45 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 		s.written(res)
 		return res, nil
 	}
-	return writeResult{}, unavailable("create", errExists)
+	err := unavailable("create", errExists)
+	s.undoTake(ctx, now, err)
+	return writeResult{}, err
 }
 
-// undoTake restores the record a pending Renew took when its new record
-// could not be written: the Renew fails, the session stays as it was.
-func (s *Session) undoTake(ctx context.Context, now time.Time) {
+// undoTake restores the record a pending Renew took, when its new record
+// could not be written (cause, or nil when the request is abandoned): the
+// session goes back to its old id, its pending changes kept, and fails
+// from then on with cause, so that nothing this request set can land in
+// the old record. A new record whose reply was lost is removed.
+func (s *Session) undoTake(ctx context.Context, now time.Time, cause error) {
 	if s.state != statePending || s.takeNonce == "" {
 		return
 	}
-	if s.st.untake(ctx, storeKey(s.st.opts.KeyPrefix, s.oldID), s.takeNonce, now) {
-		s.setID(s.oldID)
-		s.state = stateLive
-		s.loaded, s.values, s.dirty, s.cleared = false, nil, nil, false
-		s.issue, s.clearToken = false, false
+	oldKey := storeKey(s.st.opts.KeyPrefix, s.oldID)
+	if errors.Is(cause, ErrUnavailable) && s.idKey != oldKey {
+		// The create may have run: its record must not outlive it.
+		rctx, cancel := s.st.storeCtx(context.WithoutCancel(ctx))
+		s.st.client.Del(rctx, s.idKey)
+		cancel()
 	}
+	s.st.untake(ctx, oldKey, s.takeNonce, now)
+	s.setID(s.oldID)
+	s.state = stateLive
+	s.issue, s.clearToken = false, false
 	s.takeNonce = ""
+	if cause != nil && s.err == nil {
+		s.err = cause
+	}
 }
 
 // written records a successful write.
 func (s *Session) written(res writeResult) {
 	s.state = stateLive
 	s.deadline = res.deadline
-	s.dirty, s.cleared = nil, false
+	if s.created.IsZero() {
+		s.created = res.created
+	}
+	s.dirty, s.cleared, s.refreshDue = nil, false, false
 	s.noteSeen(res.seen)
 }
 
@@ -268,8 +306,11 @@ func (s *Session) noteSeen(t time.Time) {
 
 // Get returns the value stored under key, decoded into a T. It reports
 // false when the key is absent; absence is not an error. It fails with an
-// error wrapping ErrDecode when the stored value does not decode into a T,
-// and with one wrapping ErrUnavailable when the session cannot be loaded.
+// error wrapping ErrDecode when the stored value does not decode into a T
+// (with the default JSONCodec, a value of another shape, or a struct with
+// a field T lacks), and with one wrapping ErrUnavailable when the session
+// cannot be loaded. After the response's first byte a failed load is
+// still returned here, though the integration can no longer answer for it.
 func Get[T any](s *Session, key string) (T, bool, error) {
 	var v T
 	b, ok, err := s.raw(dataPrefix + key)
@@ -282,10 +323,11 @@ func Get[T any](s *Session, key string) (T, bool, error) {
 	return v, true, nil
 }
 
-// Pop is Get followed by Delete: it returns the value and removes it.
+// Pop is Get followed by Delete: it returns the value and removes it. A
+// value that does not decode into a T is kept, and the ErrDecode returned.
 func Pop[T any](s *Session, key string) (T, bool, error) {
 	v, ok, err := Get[T](s, key)
-	if ok {
+	if ok && err == nil {
 		s.Delete(key)
 	}
 	return v, ok, err
@@ -305,8 +347,10 @@ func (s *Session) raw(f string) (string, bool, error) {
 }
 
 // Set stores v, encoded by the store's codec, under key. The write happens
-// at Save. It fails with ErrEncode when v does not encode and with
-// ErrTooLarge when the encoded value alone passes StoreOptions.MaxSize.
+// at Save. It fails with ErrEncode when v does not encode, with ErrTooLarge
+// when the encoded value alone passes StoreOptions.MaxSize, and with
+// ErrCommitted when the response is committed and the request has no
+// session in the store (a new one could not get its token to the client).
 func (s *Session) Set(key string, v any) error {
 	if s == nil {
 		return ErrNoSession
@@ -320,6 +364,9 @@ func (s *Session) Set(key string, v any) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.lateChange() {
+		return fmt.Errorf("%w: set %q would start a session", ErrCommitted, key)
+	}
 	s.setField(dataPrefix+key, string(b), false)
 	return nil
 }
@@ -369,7 +416,9 @@ func (s *Session) Keys() ([]string, error) {
 // returns the result. It runs inside Redict at once, together with any
 // pending changes, so concurrent increments are never lost; on a session
 // not loaded yet it costs one round trip in all. It fails with an error
-// wrapping ErrNotInteger when the stored value is not an integer.
+// wrapping ErrNotInteger when the stored value is not an integer, and with
+// ErrOutOfRange when the result would leave the int64 range; then nothing
+// is written, and the pending changes stay pending.
 func (s *Session) Incr(key string, delta int64) (int64, error) {
 	if s == nil {
 		return 0, ErrNoSession
@@ -380,7 +429,7 @@ func (s *Session) Incr(key string, delta int64) (int64, error) {
 		return 0, s.err
 	}
 	f := dataPrefix + key
-	res, err := s.flush(s.ctx, s.st.now(), []any{"i", f, delta}, s.committed)
+	res, err := s.flush(s.ctx, s.st.now(), []any{"i", f, delta}, s.committed, false)
 	if err == errGone {
 		return 0, fmt.Errorf("%w: incr would start a session", ErrCommitted)
 	}
@@ -400,6 +449,8 @@ func (s *Session) Incr(key string, delta int64) (int64, error) {
 // AddFlash queues a one-time message, read (and consumed) by Flashes on a
 // later request. Each message is a field of its own, so concurrent
 // requests never lose each other's messages, and adding one needs no load.
+// Like Set, it fails with ErrCommitted when the message could never be
+// saved.
 func (s *Session) AddFlash(msg string) error {
 	if s == nil {
 		return ErrNoSession
@@ -407,6 +458,9 @@ func (s *Session) AddFlash(msg string) error {
 	b, _ := json.Marshal(msg)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.lateChange() {
+		return fmt.Errorf("%w: a flash message would start a session", ErrCommitted)
+	}
 	// Unix nanoseconds, zero-padded, sort the messages by time; the
 	// random tail keeps messages of the same instant apart.
 	f := fmt.Sprintf("%s%020d.%s", flashPrefix, s.st.now().UnixNano(), rand.Text()[:6])
@@ -447,12 +501,14 @@ func (s *Session) Flashes() ([]string, error) {
 }
 
 // Renew gives the session a new id and kills the old one, keeping the data
-// and the absolute deadline. Should the new record fail to be written at
-// Save, the old one is restored and Save fails. After the response was
-// committed it fails with ErrCommitted (the new token could not be sent). Call it on login and on any change of
-// privilege, to defeat session fixation. The old record is read and deleted
-// in one step now; the new one is written, and the client given its new
-// token, at Save.
+// and the absolute deadline. Call it on login and on any change of
+// privilege, to defeat session fixation. The old record is taken (it reads
+// as missing at once) now; the new one is written, and the client given
+// its new token, at Save. Should the new record fail to be written at Save,
+// the old one is restored and Save fails; an Incr that fails on a value
+// (ErrNotInteger, ErrOutOfRange, ErrTooLarge) in between leaves the Renew
+// standing. After the response was committed Renew fails with ErrCommitted
+// (the new token could not be sent).
 func (s *Session) Renew() error {
 	if s == nil {
 		return ErrNoSession
@@ -467,12 +523,13 @@ func (s *Session) Renew() error {
 	}
 	s.resolve()
 	if s.state != stateToken && s.state != stateLive {
-		// Not in the store: the new id is drawn when the session is
-		// first written.
+		// Not in the store (or renewed already): the new id is drawn
+		// when the session is first written.
 		return nil
 	}
-	nonce := rand.Text()
-	rec, err := s.st.load(s.ctx, s.key(), s.st.now(), true, nonce)
+	nonce := newNonce()
+	now := s.st.now()
+	rec, err := s.st.take(s.ctx, s.key(), nonce, now)
 	if err != nil {
 		s.err = err
 		return err
@@ -484,15 +541,11 @@ func (s *Session) Renew() error {
 		s.applyPending(nil)
 		return nil
 	}
-	s.oldID, s.takeNonce, s.takenSize = s.id, nonce, 0
-	for f, v := range rec.values {
-		s.takenSize += len(f) + len(v)
-	}
+	s.oldID, s.takeNonce, s.takenSize = s.id, nonce, rec.size
 	s.applyPending(rec.values)
 	s.created, s.deadline = rec.created, rec.deadline
 	s.noteSeen(rec.seen)
-	s.state, s.loaded, s.issue = statePending, true, false
-	s.dirty, s.cleared = nil, false
+	s.state, s.loaded, s.issue, s.refreshDue = statePending, true, false, false
 	return nil
 }
 
@@ -516,7 +569,32 @@ func (s *Session) Destroy() error {
 	}
 	s.fresh()
 	s.dirty, s.cleared, s.issue, s.rewrite = nil, false, false, false
+	s.takeNonce = ""
 	return nil
+}
+
+// RememberMe chooses, for this session, between a persistent cookie
+// (remember: its Max-Age runs to the session's absolute deadline) and a
+// browser-session cookie (dropped when the browser closes), overriding
+// CookieOptions.BrowserSession; typically called at login, with the "keep
+// me signed in" box. The choice travels in the sealed cookie, so it is
+// kept across requests and Renew; the cookie is reissued at Save when the
+// choice changes. It has no effect with the JWT transport (the client
+// decides where it keeps the token).
+func (s *Session) RememberMe(remember bool) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.resolve()
+	choice := persistOff
+	if remember {
+		choice = persistOn
+	}
+	if s.persist != choice {
+		s.persist, s.persistSet = choice, true
+	}
 }
 
 // IsNew reports whether the session was not in the store when the request
@@ -539,7 +617,8 @@ func (s *Session) CreatedAt() time.Time {
 }
 
 // LastSeen returns when the session was used before this request (the zero
-// time for a new session).
+// time for a new session). Reads record it at most once per
+// StoreOptions.RefreshInterval, so it is exact to within that interval.
 func (s *Session) LastSeen() time.Time {
 	return s.meta(func() time.Time { return s.seen })
 }

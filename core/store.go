@@ -12,17 +12,25 @@ import (
 
 // transport moves the session id between the store and the client.
 type transport interface {
-	// read returns the session id the request carries, if one
-	// authenticates, and whether the client's token should be reissued
-	// (an old key sealed it, or it nears its expiry).
-	read(c Carrier, now time.Time) (id sessionID, rewrite, ok bool)
+	// read returns the token the request carries, if one authenticates.
+	read(c Carrier, now time.Time) (tok token, ok bool)
+	// present reports whether the request carries a credential of the
+	// transport's name at all, valid or not (it costs no decoding).
+	present(c Carrier) bool
 	// write gives the client a token for id; deadline is the session's
-	// absolute deadline.
-	write(c Carrier, id sessionID, deadline, now time.Time)
+	// absolute deadline, persist its cookie-lifetime choice.
+	write(c Carrier, id sessionID, deadline, now time.Time, persist persistChoice)
 	// clear tells the client to drop its token.
 	clear(c Carrier)
 	// vary names the request headers the transport reads, for Vary.
 	vary() string
+}
+
+// token is what a transport read from a request.
+type token struct {
+	id      sessionID
+	rewrite bool          // reissue it: an old key sealed it, or it nears its expiry
+	persist persistChoice // the cookie-lifetime choice it carries
 }
 
 // Store loads and saves sessions in Redict. It is safe for concurrent use;
@@ -72,6 +80,14 @@ func (st *Store) Load(ctx context.Context, c Carrier) *Session {
 	return s
 }
 
+// LoadInto is Load into a zero Session the caller allocated, for
+// integrations that allocate it together with their own per-request state
+// (one allocation per request instead of two). s must not be reused for
+// another request.
+func (st *Store) LoadInto(s *Session, ctx context.Context, c Carrier) {
+	st.init(s, ctx, c)
+}
+
 // logger returns StoreOptions.Logger, or slog's default logger at the
 // time of the call.
 func (st *Store) logger() *slog.Logger {
@@ -88,10 +104,14 @@ func (st *Store) init(s *Session, ctx context.Context, c Carrier) {
 
 // Save commits the session's pending changes in one round trip and gives
 // the client its token when it needs one (a new or renewed session, a token
-// sealed with an old key or near its expiry), or tells it to drop its token
-// after Destroy. It writes nothing for an untouched or unchanged session.
-// Call it before the response's headers are written; a second call saves
-// only what changed since the first.
+// sealed with an old key or near its expiry, a RememberMe choice), or tells
+// it to drop its token after Destroy. It writes nothing for an untouched or
+// unchanged session, but for the idle refresh of a session read in this
+// request, due once per StoreOptions.RefreshInterval. Call it before the
+// response's headers are written; a second call saves only what changed
+// since the first. After Commit, Save can still save data changes to a
+// session already in the store; a change that would need a new token
+// fails with ErrCommitted.
 //
 // A failure to load the session earlier in the request is returned again
 // here, so that a live session never reads as empty while the store is down.
@@ -150,17 +170,16 @@ func (st *Store) Finish(ctx context.Context, c Carrier, s *Session) error {
 // request: nothing more is saved, and no token is sent. Integrations call
 // it when the handler panicked, so that a framework's recovery middleware
 // answering through the same response never commits a half-done request.
-// Changes already saved stay.
+// Changes already saved stay; a Renew whose new record was not written yet
+// is undone, so a crash does not log the user out.
 func (st *Store) Discard(s *Session) {
 	if s == nil {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// A Renew whose new record was never written: the old one lives
-	// again rather than the user being logged out by a crash.
-	s.undoTake(context.WithoutCancel(s.ctx), st.now())
-	s.dirty, s.cleared = nil, false
+	s.undoTake(s.ctx, st.now(), nil)
+	s.dirty, s.cleared, s.persistSet = nil, false, false
 	s.issue, s.clearToken, s.rewrite = false, false, false
 	s.discarded, s.committed = true, true
 }
@@ -174,10 +193,11 @@ func (st *Store) save(ctx context.Context, c Carrier, s *Session) error {
 		return s.err
 	}
 	now := st.now()
-	if s.hasChanges() {
+	switch {
+	case s.hasChanges():
 		// After the commit no token can reach the client: only a session
 		// already in the store can take changes.
-		if _, err := s.flush(ctx, now, nil, s.committed); err != nil {
+		if _, err := s.flush(ctx, now, nil, s.committed, true); err != nil {
 			if err == errGone {
 				return fmt.Errorf("%w: the changes would start a session", ErrCommitted)
 			}
@@ -186,30 +206,47 @@ func (st *Store) save(ctx context.Context, c Carrier, s *Session) error {
 			}
 			return err
 		}
+	case s.refreshDue && s.state == stateLive:
+		// A read-only request: the idle TTL and last-seen time are
+		// written at most once per RefreshInterval. The data was read
+		// fine, so a failure here does not fail the request; the
+		// session may end up to one interval early.
+		s.st.refresh(ctx, s.key(), now)
+	}
+	s.refreshDue = false
+	if s.persistSet && s.state == stateToken && !s.committed {
+		// A new RememberMe choice reissues the cookie: only for a
+		// session that is still in the store.
+		if err := s.ensure(); err != nil {
+			return err
+		}
 	}
 	if s.committed {
 		return nil // the header is out: no token, Vary or Cache-Control can follow
 	}
-	token := true
+	tok := true
 	switch {
-	case s.issue, s.rewrite && s.state == stateLive:
-		st.tr.write(c, s.id, s.deadline, now)
+	case s.issue, (s.rewrite || s.persistSet) && s.state == stateLive:
+		st.tr.write(c, s.id, s.deadline, now, s.persist)
 	case s.clearToken:
 		st.tr.clear(c)
 	default:
-		token = false
+		tok = false
 	}
-	if (token || s.state != stateUnread) && !s.varied {
-		// The response depends on the session: shared caches must key
-		// it by the token (cached pages must not leak between users),
-		// and must not store one that carries a token at all.
+	if !s.varied && (tok || s.state != stateUnread || st.tr.present(c)) {
+		// The response may depend on the session: shared caches must
+		// key it by the token (cached pages must not leak between
+		// users), and must not store one that carries a token at all.
+		// A request that carries a token gets Vary even when the
+		// handler has not read the session yet: it may still do so
+		// once the header is out.
 		c.AddHeader("Vary", st.tr.vary())
 		s.varied = true
 	}
-	if token && !s.noStore {
+	if tok && !s.noStore {
 		c.AddHeader("Cache-Control", "no-store")
 		s.noStore = true
 	}
-	s.issue, s.clearToken, s.rewrite = false, false, false
+	s.issue, s.clearToken, s.rewrite, s.persistSet = false, false, false, false
 	return nil
 }

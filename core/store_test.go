@@ -59,6 +59,11 @@ func TestOptionsRefused(t *testing.T) {
 		"negative idle":              {IdleTimeout: -time.Second},
 		"negative size":              {MaxSize: -1},
 		"negative timeout":           {Timeout: -1},
+		"timeout below 1ms":          {Timeout: 500 * time.Microsecond},
+		"idle of 200 years":          {IdleTimeout: 200 * 365 * 24 * time.Hour},
+		"absolute of 200 years":      {AbsoluteTimeout: 200 * 365 * 24 * time.Hour},
+		"refresh past idle":          {IdleTimeout: time.Minute, RefreshInterval: time.Hour},
+		"braces in the prefix":       {KeyPrefix: "app{1}:"},
 	} {
 		if _, err := sessions.NewCookieStore(client, so, co); !errors.Is(err, sessions.ErrInvalidOptions) {
 			t.Errorf("%s: err = %v, want ErrInvalidOptions", name, err)
@@ -79,6 +84,53 @@ func TestOptionsRefused(t *testing.T) {
 	}
 }
 
+// A timeout left zero follows the one the user set (issue 6, item 10):
+// only an explicit contradiction is refused, naming both values.
+func TestOptionsDerivedDefaults(t *testing.T) {
+	t.Parallel()
+	client := testClient(t)
+	co := sessions.CookieOptions{Secrets: [][]byte{testSecret()}}
+	for _, tc := range []struct {
+		so             sessions.StoreOptions
+		idle, absolute time.Duration
+	}{
+		{sessions.StoreOptions{AbsoluteTimeout: 10 * time.Minute}, 10 * time.Minute, 10 * time.Minute},
+		{sessions.StoreOptions{IdleTimeout: 48 * time.Hour}, 48 * time.Hour, 48 * time.Hour},
+		{sessions.StoreOptions{IdleTimeout: time.Minute}, time.Minute, sessions.DefaultAbsoluteTimeout},
+		{sessions.StoreOptions{AbsoluteTimeout: 7 * 24 * time.Hour}, sessions.DefaultIdleTimeout, 7 * 24 * time.Hour},
+	} {
+		st, err := sessions.NewCookieStore(client, tc.so, co)
+		if err != nil {
+			t.Errorf("%+v: refused: %v", tc.so, err)
+			continue
+		}
+		if o := st.Options(); o.IdleTimeout != tc.idle || o.AbsoluteTimeout != tc.absolute {
+			t.Errorf("%+v: idle %v, absolute %v; want %v, %v", tc.so, o.IdleTimeout, o.AbsoluteTimeout, tc.idle, tc.absolute)
+		}
+	}
+	_, err := sessions.NewCookieStore(client, sessions.StoreOptions{IdleTimeout: time.Hour, AbsoluteTimeout: time.Minute}, co)
+	if !errors.Is(err, sessions.ErrInvalidOptions) || !strings.Contains(err.Error(), "1m0s") || !strings.Contains(err.Error(), "1h0m0s") {
+		t.Errorf("explicit contradiction: %v", err)
+	}
+}
+
+// A cookie Path without a leading slash, or an attribute net/http would
+// drop, is refused (issue 6, item 9).
+func TestCookieAttributesRefused(t *testing.T) {
+	t.Parallel()
+	client := testClient(t)
+	for name, co := range map[string]sessions.CookieOptions{
+		"relative path":     {Path: "app"},
+		"path with ;":       {Path: "/a;b"},
+		"domain with space": {Domain: "example .com"},
+	} {
+		co.Secrets = [][]byte{testSecret()}
+		if _, err := sessions.NewCookieStore(client, sessions.StoreOptions{}, co); !errors.Is(err, sessions.ErrInvalidOptions) {
+			t.Errorf("%s: err = %v, want ErrInvalidOptions", name, err)
+		}
+	}
+}
+
 func TestNewClientURL(t *testing.T) {
 	t.Parallel()
 	for _, u := range []string{"redis://127.0.0.1:1/0", "rediss://127.0.0.1:1", "redict://127.0.0.1:1/2", "redicts://u:p@127.0.0.1:1"} {
@@ -92,6 +144,47 @@ func TestNewClientURL(t *testing.T) {
 	_, err := sessions.NewClient("http://user:hunter2@127.0.0.1")
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("bad scheme: err = %v (must fail without echoing the URL)", err)
+	}
+	// The Cluster and Sentinel forms (../shared/CONTRACT.md).
+	for _, u := range []string{
+		"redis+cluster://127.0.0.1:1,127.0.0.1:2",
+		"redis+cluster://u:p@127.0.0.1:1,127.0.0.1:2/?dial_timeout=1s&pool_size=5",
+		"rediss+cluster://127.0.0.1:1",
+		"redis+sentinel://127.0.0.1:1,127.0.0.1:2/mymaster",
+		"redis+sentinel://u:p@127.0.0.1:1/mymaster/3?sentinel_password=x&read_timeout=2s",
+		"rediss+sentinel://127.0.0.1:1/mymaster/0",
+	} {
+		c, err := sessions.NewClient(u)
+		if err != nil {
+			t.Errorf("%s: %v", u, err)
+			continue
+		}
+		c.Close()
+	}
+	// Errors say what is wrong, never echoing a credential (issue 6,
+	// item 11).
+	for u, want := range map[string]string{
+		"":                           "empty",
+		"127.0.0.1:6379":             "no scheme",
+		"http://u:hunter2@127.0.0.1": "redis, rediss",
+		"redis://":                   "no host",
+		"redis://u:hunter2@127.0.0.1:1,127.0.0.1:2": "several hosts",
+		"redis+cluster://u:hunter2@127.0.0.1":       "host:port",
+		"redis+cluster://127.0.0.1:1/2":             "no database",
+		"redis+sentinel://u:hunter2@127.0.0.1:1":    "MASTER",
+		"redis://u:hunter2@127.0.0.1:1/0?bogus=1":   "bogus",
+		"redis://u:hunter2@127.0.0.1:1/x":           "invalid",
+		"redis://u:hunter2@127.0.0.1:1/%zz":         "does not parse",
+	} {
+		_, err := sessions.NewClient(u)
+		switch {
+		case !errors.Is(err, sessions.ErrInvalidOptions):
+			t.Errorf("%q: err = %v, want ErrInvalidOptions", u, err)
+		case !strings.Contains(err.Error(), want):
+			t.Errorf("%q: err = %q, want it to say %q", u, err, want)
+		case strings.Contains(err.Error(), "hunter2"):
+			t.Errorf("%q: the error echoes the password: %q", u, err)
+		}
 	}
 }
 
@@ -215,9 +308,8 @@ func TestSaveNeverResurrects(t *testing.T) {
 			t.Error("the destroyed id was recreated")
 		}
 	})
-	keys, err := client.Keys(context.Background(), st.Options().KeyPrefix+"*").Result()
-	if err != nil || len(keys) != 1 {
-		t.Fatalf("keys = %d, %v; want exactly the new session's", len(keys), err)
+	if keys := recordKeys(t, st, client); len(keys) != 1 {
+		t.Fatalf("records = %d; want exactly the new session's", len(keys))
 	}
 }
 
@@ -298,11 +390,11 @@ func TestIncompatibleRecord(t *testing.T) {
 	st, client := newCookieStore(t, sessions.StoreOptions{}, sessions.CookieOptions{})
 	cookies := exchange(t, st, nil, func(s *sessions.Session) { s.Set("a", 1) }).Result().Cookies()
 	ctx := context.Background()
-	keys, _ := client.Keys(ctx, st.Options().KeyPrefix+"*").Result()
+	keys := recordKeys(t, st, client)
 	if len(keys) != 1 {
 		t.Fatalf("keys = %v", keys)
 	}
-	client.HSet(ctx, keys[0], "_v", "99")
+	client.HSet(ctx, keys[0], "_m", "99.0.99999999999999")
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.AddCookie(cookies[0])
 	w := httptest.NewRecorder()
@@ -378,7 +470,7 @@ func TestSizeAccounting(t *testing.T) {
 		})
 	}
 	ctx := context.Background()
-	keys, _ := client.Keys(ctx, st.Options().KeyPrefix+"*").Result()
+	keys := recordKeys(t, st, client)
 	if len(keys) != 1 {
 		t.Fatalf("keys = %d", len(keys))
 	}

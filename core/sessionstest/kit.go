@@ -135,25 +135,25 @@ func (f *fixture) clientWith(t testing.TB, token string) *client {
 	return c
 }
 
-// keys returns the live store keys under f's prefix: the records that
-// are not a Renew's tombstone (a record marked _t, which reads as missing
-// and expires within seconds).
+// keys returns the session records under f's prefix: the keys
+// prefix + "{tag}". The other keys under it are the records' journal
+// entries (prefix + "{tag}:nonce"), which live a few seconds after a
+// write so that a retried write is recognised, and hold no session.
 func (f *fixture) keys(t testing.TB) []string {
 	t.Helper()
-	var live []string
+	var records []string
 	for _, k := range f.raw.keys(t, f.so.KeyPrefix) {
-		if !f.tombstone(t, k) {
-			live = append(live, k)
+		if recordKey(f.so.KeyPrefix, k) {
+			records = append(records, k)
 		}
 	}
-	return live
+	return records
 }
 
-// tombstone reports whether key holds a record that Renew took.
-func (f *fixture) tombstone(t testing.TB, key string) bool {
-	t.Helper()
-	_, ok := f.raw.hgetall(t, key)["_t"]
-	return ok
+// recordKey reports whether key, under prefix, names a session record.
+func recordKey(prefix, key string) bool {
+	rest, ok := strings.CutPrefix(key, prefix+"{")
+	return ok && strings.IndexByte(rest, '}') == len(rest)-1
 }
 
 // onlyKey returns the one store key under f's prefix, failing t when

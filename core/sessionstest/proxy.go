@@ -38,20 +38,24 @@ type proxy struct {
 	mode   proxyMode
 	closed bool
 	pairs  map[*pair]struct{}
-	cmds   []string // session commands since the last reset
-	lose   bool     // lose the reply to the next session command
+	cmds   []string      // session commands since the last reset
+	lose   bool          // lose the reply to the next session command
+	hold   chan struct{} // with lose: hold that reply until this is closed
 }
 
 // pair is one proxied connection.
 type pair struct {
 	client, server net.Conn
-	tainted        bool // bytes were dropped while stalled: the stream is broken
-	loseReply      bool // drop the connection instead of the next reply
+	tainted        bool          // bytes were dropped while stalled: the stream is broken
+	loseReply      bool          // drop the connection instead of the next reply
+	held           chan struct{} // with loseReply: wait for it to close first
+	done           chan struct{} // closed with the pair
 	once           sync.Once
 }
 
 func (pr *pair) close() {
 	pr.once.Do(func() {
+		close(pr.done)
 		pr.client.Close()
 		pr.server.Close()
 	})
@@ -94,7 +98,7 @@ func (p *proxy) handle(c net.Conn) {
 		c.Close()
 		return
 	}
-	pr := &pair{client: c, server: s}
+	pr := &pair{client: c, server: s, done: make(chan struct{})}
 	p.mu.Lock()
 	if p.closed || p.mode == proxyCut {
 		p.mu.Unlock()
@@ -126,6 +130,12 @@ func (p *proxy) pump(pr *pair, src, dst net.Conn, sc *respScanner) {
 				sc.feed(buf[:n])
 			}
 			if sc == nil && p.losing(pr) {
+				if pr.held != nil {
+					select {
+					case <-pr.held:
+					case <-pr.done:
+					}
+				}
 				return
 			}
 			if p.forwarding(pr) {
@@ -161,6 +171,19 @@ func (p *proxy) loseNextReply() {
 	p.mu.Unlock()
 }
 
+// holdNextReply holds the reply to the next session command, while the
+// server has run it, until release is called; then the reply is lost and
+// that connection closed. It stages a reply that comes back after the
+// client gave up, or a lost reply whose retry comes after other commands.
+func (p *proxy) holdNextReply() (release func()) {
+	ch := make(chan struct{})
+	p.mu.Lock()
+	p.lose, p.hold = true, ch
+	p.mu.Unlock()
+	var once sync.Once
+	return func() { once.Do(func() { close(ch) }) }
+}
+
 // losing reports whether the reply now arriving on pr is to be lost.
 func (p *proxy) losing(pr *pair) bool {
 	p.mu.Lock()
@@ -182,7 +205,7 @@ func (p *proxy) record(pr *pair, name string) {
 	p.mu.Lock()
 	p.cmds = append(p.cmds, name)
 	if p.lose {
-		p.lose, pr.loseReply = false, true
+		p.lose, pr.loseReply, pr.held, p.hold = false, true, p.hold, nil
 	}
 	p.mu.Unlock()
 }

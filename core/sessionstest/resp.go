@@ -172,6 +172,35 @@ func (rc *respConn) hgetall(t testing.TB, key string) map[string]string {
 	return h
 }
 
+// contents returns every string a key holds, whatever its type (a
+// record's fields and values, a journal entry's value), for leak checks.
+func (rc *respConn) contents(t testing.TB, key string) []string {
+	t.Helper()
+	v, err := rc.do("TYPE", key)
+	if err != nil {
+		t.Fatalf("sessionstest: TYPE: %v", err)
+	}
+	switch v {
+	case "hash":
+		var out []string
+		for f, val := range rc.hgetall(t, key) {
+			out = append(out, f, val)
+		}
+		return out
+	case "string":
+		v, err := rc.do("GET", key)
+		if err != nil {
+			t.Fatalf("sessionstest: GET: %v", err)
+		}
+		s, _ := v.(string)
+		return []string{s}
+	case "none":
+		return nil
+	}
+	t.Fatalf("sessionstest: key of type %v under the store's prefix", v)
+	return nil
+}
+
 // exists reports whether key exists.
 func (rc *respConn) exists(t testing.TB, key string) bool {
 	t.Helper()

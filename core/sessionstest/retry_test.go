@@ -2,9 +2,11 @@ package sessionstest
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	sessions "github.com/gosessions/sessions/core"
 )
@@ -45,6 +47,17 @@ func roundTrip(t *testing.T, st *sessions.Store, prev *http.Response, fn func(s 
 	return w.Result(), err
 }
 
+// records returns the session records under prefix.
+func records(t *testing.T, raw *respConn, prefix string) []string {
+	var out []string
+	for _, k := range raw.keys(t, prefix) {
+		if recordKey(prefix, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // An Incr whose reply is lost and retried counts once.
 func TestLostReplyIncr(t *testing.T) {
 	st, p, _, _ := retryStore(t)
@@ -82,7 +95,7 @@ func TestLostReplyCreate(t *testing.T) {
 	st, p, raw, prefix := retryStore(t)
 	p.loseNextReply()
 	_, err := roundTrip(t, st, nil, func(s *sessions.Session) { s.Set("a", "1") })
-	if n := len(raw.keys(t, prefix)); err != nil || n != 1 {
+	if n := len(records(t, raw, prefix)); err != nil || n != 1 {
 		t.Errorf("one session created, its first reply lost: %v, %d records, want 1", err, n)
 	}
 }
@@ -105,5 +118,80 @@ func TestClearWithoutSession(t *testing.T) {
 		if n := len(raw.keys(t, prefix)) - before; n != 0 || len(resp.Cookies()) != 0 {
 			t.Errorf("%s without a session: %d records created, %d cookies set; want none", op.name, n, len(resp.Cookies()))
 		}
+	}
+}
+
+// A write whose reply is lost is retried after another request wrote the
+// same session: the retry is recognised, not applied a second time (two
+// increments stay two, whatever came in between).
+func TestLostReplyRetriedAfterAnotherWrite(t *testing.T) {
+	st, p, _, _ := retryStore(t)
+	prev := mint(t, st, map[string]string{"x": "1"})
+	p.reset()
+	release := p.holdNextReply()
+	done := make(chan error, 1)
+	go func() {
+		// A: its reply is held, then lost; go-redis retries it.
+		_, err := roundTrip(t, st, prev, func(s *sessions.Session) { s.Incr("n", 1) })
+		done <- err
+	}()
+	// Wait until A's command is at the server (the proxy saw it).
+	for deadline := time.Now().Add(5 * time.Second); len(p.commands()) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("A's Incr never reached the proxy")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// B writes the session meanwhile, on another connection.
+	if _, err := roundTrip(t, st, prev, func(s *sessions.Session) { s.Incr("n", 1) }); err != nil {
+		t.Fatalf("B: %v (commands %v)", err, p.commands())
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatalf("A, retried: %v", err)
+	}
+	var n int64
+	roundTrip(t, st, prev, func(s *sessions.Session) { n, _ = s.Incr("n", 0) })
+	if n != 2 {
+		t.Errorf("A's Incr(1) retried after B's Incr(1): n = %d, want 2", n)
+	}
+}
+
+// A Renew whose take ran on the server but whose reply came too late (the
+// client gave up, and does not retry) undoes the take before it fails: the
+// session is still there for the next request.
+func TestRenewReplyAfterTimeout(t *testing.T) {
+	e := newEnv(t, Harness{})
+	prefix := newPrefix()
+	raw := dialRESP(t, e)
+	t.Cleanup(func() { raw.deletePrefix(t, prefix) })
+	p := startProxy(t, e.addr)
+	u := *e.storeURL
+	u.Host = p.addr()
+	u.RawQuery = "max_retries=-1" // go-redis gives up at once
+	st := cookieKit(e).newStore(t, u.String(), sessions.StoreOptions{KeyPrefix: prefix, Timeout: 300 * time.Millisecond})
+	prev := mint(t, st, map[string]string{"user": "ada"})
+
+	var renewErr error
+	release := func() {}
+	_, saveErr := roundTrip(t, st, prev, func(s *sessions.Session) {
+		// Read first, so that the take is the first command held.
+		if _, _, err := sessions.Get[string](s, "user"); err != nil {
+			t.Fatalf("Get: %v", err)
+		}
+		release = p.holdNextReply()
+		renewErr = s.Renew()
+	})
+	release()
+	if !errors.Is(renewErr, sessions.ErrUnavailable) || saveErr == nil {
+		t.Fatalf("Renew with its reply held past the timeout: Renew %v, Save %v; want ErrUnavailable and a failed Save", renewErr, saveErr)
+	}
+	var (
+		v   string
+		err error
+	)
+	roundTrip(t, st, prev, func(s *sessions.Session) { v, _, err = sessions.Get[string](s, "user") })
+	if err != nil || v != "ada" {
+		t.Errorf("the session after a Renew that timed out: user = %q, %v; want ada", v, err)
 	}
 }
