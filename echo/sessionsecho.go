@@ -46,8 +46,8 @@ type Options struct {
 //
 // Changes made after the first byte are saved when the handler returns if
 // the session already exists in the store; a session that does not exist
-// yet cannot be started then (its token could no longer be sent), and the
-// store's Logger reports the lost change.
+// yet cannot be started then (its token could no longer be sent): Set and
+// the other changes that would start it fail with sessions.ErrCommitted.
 //
 // The middleware puts a writer of its own under c.Response().Writer; it
 // has Unwrap, so http.ResponseController reaches the server's writer.
@@ -58,17 +58,17 @@ func Middleware(st *sessions.Store, opts Options) echo.MiddlewareFunc {
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			// One allocation holds the carrier and the writer.
+			// One allocation holds the session, the carrier and the writer.
 			x := &exchange{c: c, res: c.Response(), st: st}
 			x.w = writer{ResponseWriter: x.res.Writer, x: x}
 			x.res.Writer = &x.w
-			x.s = st.Load(c.Request().Context(), x)
-			c.Set(contextKey, x.s)
+			st.LoadInto(&x.s, c.Request().Context(), x)
+			c.Set(contextKey, &x.s)
 			x.res.Before(x.commit)
 			done := false
 			defer func() {
 				if !done { // the handler panicked
-					st.Discard(x.s)
+					st.Discard(&x.s)
 				}
 			}()
 			err := next(c)
@@ -78,11 +78,11 @@ func Middleware(st *sessions.Store, opts Options) echo.MiddlewareFunc {
 				x.w.fail()
 				return err
 			case x.committed: // late changes; a failure goes to the store's Logger
-				st.Finish(c.Request().Context(), x, x.s)
+				st.Finish(c.Request().Context(), x, &x.s)
 				return err
 			}
 			x.committed = true
-			if ferr := st.Finish(c.Request().Context(), x, x.s); ferr != nil {
+			if ferr := st.Finish(c.Request().Context(), x, &x.s); ferr != nil {
 				return onError(c, ferr)
 			}
 			return err
@@ -104,14 +104,7 @@ func FromContext(c echo.Context) *sessions.Session {
 
 // httpError is the default Options.ErrorHandler.
 func httpError(_ echo.Context, err error) error {
-	msg := "session error"
-	switch sessions.ErrorStatus(err) {
-	case http.StatusServiceUnavailable:
-		msg = "session store unavailable"
-	case http.StatusRequestEntityTooLarge:
-		msg = "session too large"
-	}
-	return echo.NewHTTPError(sessions.ErrorStatus(err), msg).SetInternal(err)
+	return echo.NewHTTPError(sessions.ErrorStatus(err), sessions.ErrorMessage(err)).SetInternal(err)
 }
 
 // exchange is the per-request state of Middleware, and the request's
@@ -120,7 +113,7 @@ type exchange struct {
 	c         echo.Context
 	res       *echo.Response
 	st        *sessions.Store
-	s         *sessions.Session
+	s         sessions.Session
 	w         writer
 	committed bool  // Commit ran (or Finish, for a response not written)
 	err       error // Commit's error: the error answer replaces the response
@@ -154,7 +147,7 @@ func (x *exchange) commit() {
 		return
 	}
 	x.committed = true
-	if err := x.st.Commit(x.c.Request().Context(), x, x.s); err != nil {
+	if err := x.st.Commit(x.c.Request().Context(), x, &x.s); err != nil {
 		x.err = err
 		x.res.Status = sessions.ErrorStatus(err)
 	}
@@ -188,11 +181,7 @@ func (w *writer) fail() {
 		return
 	}
 	w.wrote = true
-	h := w.ResponseWriter.Header()
-	for _, k := range discardOnError {
-		delete(h, k)
-	}
-	sessions.DefaultErrorHandler(w.ResponseWriter, w.x.c.Request(), w.x.err)
+	sessions.WriteError(w.ResponseWriter, w.x.err)
 }
 
 func (w *writer) WriteHeader(code int) {
@@ -227,11 +216,3 @@ func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 var errCommitFailed = errors.New("sessionsecho: the session could not be saved; the error answer was written")
-
-// discardOnError lists the response headers the handler may have set that
-// the error answer must not inherit (as the core's Middleware does).
-var discardOnError = []string{
-	"Content-Length", "Content-Encoding", "Content-Range", "Content-Type",
-	"Content-Disposition", "Transfer-Encoding", "Trailer", "Etag",
-	"Last-Modified", "Location", "Accept-Ranges", "Cache-Control", "Expires",
-}
