@@ -34,6 +34,7 @@ func commonChecks() []check {
 		{"size", checkSize},
 		{"store-cut", checkStoreCut},
 		{"store-stall", checkStoreStall},
+		{"parity", checkParity},
 	}
 }
 
