@@ -12,8 +12,8 @@ type localsKey struct{}
 // Config configures New. The zero value is the default.
 type Config struct {
 	// ErrorHandler answers a request whose session could not be loaded
-	// or saved, in place of the handler's response (its body and content
-	// headers are dropped first; its cookies stay). err wraps the
+	// or saved, in place of the handler's response and error (its body
+	// and content headers are dropped first; its cookies stay). err wraps the
 	// sessions sentinels (errors.Is(err, sessions.ErrUnavailable)).
 	// What it returns, New returns, for the app's fiber ErrorHandler.
 	//
