@@ -61,14 +61,22 @@ func rigStore(t testing.TB) (*sessions.Store, sessions.Client) {
 	return newStore(t, rigURL(t), sessions.StoreOptions{})
 }
 
-// keys returns the store keys under st's prefix.
-func keys(t testing.TB, st *sessions.Store, client sessions.Client) []string {
+// records returns the session records under st's prefix: the keys
+// prefix+"{tag}" (beside them the store keeps short-lived journal keys).
+func records(t testing.TB, st *sessions.Store, client sessions.Client) []string {
 	t.Helper()
-	ks, err := client.Keys(t.Context(), st.Options().KeyPrefix+"*").Result()
+	prefix := st.Options().KeyPrefix
+	ks, err := client.Keys(t.Context(), prefix+"*").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ks
+	var recs []string
+	for _, k := range ks {
+		if rest, ok := strings.CutPrefix(k, prefix+"{"); ok && strings.IndexByte(rest, '}') == len(rest)-1 {
+			recs = append(recs, k)
+		}
+	}
+	return recs
 }
 
 // deadStore returns a store whose server (a miniredis) is gone, and the

@@ -143,7 +143,7 @@ func TestWriterHijack(t *testing.T) {
 	if line != "hello" {
 		t.Errorf("GET /ws: upgraded stream %q, want hello", line)
 	}
-	if ks := keys(t, st, client); len(ks) != 1 {
-		t.Errorf("after GET /ws: %d keys, want the session's 1", len(ks))
+	if ks := records(t, st, client); len(ks) != 1 {
+		t.Errorf("after GET /ws: %d records, want the session's 1", len(ks))
 	}
 }
