@@ -44,10 +44,12 @@ func Middleware(st *sessions.Store, opts Options) gin.HandlerFunc {
 		onError = defaultErrorHandler
 	}
 	return func(c *gin.Context) {
+		// One allocation holds the session and the writer wrapper; the
+		// carrier is c itself.
 		ctx := c.Request.Context()
 		w := &writer{ResponseWriter: c.Writer, ctx: ctx, c: c, st: st, onError: onError}
-		w.s = st.Load(ctx, (*carrier)(c))
-		c.Set(sessionKey, w.s)
+		st.LoadInto(&w.s, ctx, (*carrier)(c))
+		c.Set(sessionKey, &w.s)
 		c.Writer = w
 		done := false
 		defer func() {
@@ -55,7 +57,7 @@ func Middleware(st *sessions.Store, opts Options) gin.HandlerFunc {
 			if !done {
 				// A panic: a recovery middleware's answer must not
 				// commit the half-done request.
-				st.Discard(w.s)
+				st.Discard(&w.s)
 			}
 		}()
 		c.Next()
@@ -64,7 +66,7 @@ func Middleware(st *sessions.Store, opts Options) gin.HandlerFunc {
 			// Not committed yet: commit now (gin writes the header
 			// after the chain). Committed: save the late changes.
 			w.committed = true
-			if err := st.Finish(ctx, (*carrier)(c), w.s); err != nil {
+			if err := st.Finish(ctx, (*carrier)(c), &w.s); err != nil {
 				w.fail(err)
 			}
 		}

@@ -21,7 +21,7 @@ type writer struct {
 	ctx       context.Context
 	c         *gin.Context
 	st        *sessions.Store
-	s         *sessions.Session
+	s         sessions.Session
 	onError   func(*gin.Context, error)
 	committed bool
 	failed    bool // the commit failed: the error handler answered
@@ -34,7 +34,7 @@ var _ gin.ResponseWriter = (*writer)(nil)
 func (w *writer) commit() bool {
 	if !w.committed {
 		w.committed = true
-		if err := w.st.Commit(w.ctx, (*carrier)(w.c), w.s); err != nil {
+		if err := w.st.Commit(w.ctx, (*carrier)(w.c), &w.s); err != nil {
 			w.fail(err)
 		}
 	}
