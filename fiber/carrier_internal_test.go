@@ -34,12 +34,15 @@ func TestCarrierCookies(t *testing.T) {
 		"Cookie: sessionx=no; session=third\r\n" +
 		"Session-Token: tok\r\n\r\n"
 	withCtx(t, raw, func(c *fiber.Ctx, fctx *fasthttp.RequestCtx) {
-		k := carrier{c}
+		k := &exchange{c: c}
 		got := k.Cookies("session")
 		tok := k.Header("Session-Token")
 		want := []string{"first", "second", "", "third"}
 		if !slices.Equal(got, want) {
 			t.Fatalf("Cookies(session) = %q, want %q", got, want)
+		}
+		if again := k.Cookies("session"); !slices.Equal(again, want) {
+			t.Errorf("Cookies(session) again = %q, want %q", again, want)
 		}
 		if k.Cookies("missing") != nil {
 			t.Error("Cookies(missing) is not nil")
@@ -52,7 +55,7 @@ func TestCarrierCookies(t *testing.T) {
 		if err := fctx.Request.Header.Read(bufio.NewReader(strings.NewReader(next))); err != nil {
 			t.Fatal(err)
 		}
-		if k.Cookies("session")[0] != "XXXXX" {
+		if (&exchange{c: c}).Cookies("session")[0] != "XXXXX" {
 			t.Fatal("the second request did not parse")
 		}
 		if !slices.Equal(got, want) || tok != "tok" {
@@ -73,12 +76,13 @@ func TestCarrierSetCookie(t *testing.T) {
 		{Name: "bad name", Value: "v"}, // invalid: no line, as http.SetCookie
 	}
 	withCtx(t, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", func(c *fiber.Ctx, _ *fasthttp.RequestCtx) {
+		k := &exchange{c: c}
 		for _, ck := range cookies {
-			carrier{c}.SetCookie(ck)
+			k.SetCookie(ck)
 		}
-		carrier{c}.AddHeader("Vary", "Cookie")
-		carrier{c}.SetHeader("Session-Token", "a")
-		carrier{c}.SetHeader("Session-Token", "b")
+		k.AddHeader("Vary", "Cookie")
+		k.SetHeader("Session-Token", "a")
+		k.SetHeader("Session-Token", "b")
 
 		// The response as fasthttp writes it, read back by net/http.
 		resp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(c.Response().String())), nil)

@@ -43,7 +43,9 @@ func New(store *sessions.Store, config ...Config) fiber.Handler {
 	}
 	return func(c *fiber.Ctx) error {
 		ctx := c.UserContext()
-		s := store.Load(ctx, carrier{c})
+		x := &exchange{c: c}
+		s := &x.s
+		store.LoadInto(s, ctx, x)
 		c.Locals(localsKey{}, s)
 		c.SetUserContext(sessions.NewContext(ctx, s))
 
@@ -58,7 +60,7 @@ func New(store *sessions.Store, config ...Config) fiber.Handler {
 		err := c.Next()
 		done = true
 
-		if serr := store.Commit(ctx, carrier{c}, s); serr != nil {
+		if serr := store.Commit(ctx, x, s); serr != nil {
 			dropResponse(c)
 			return onError(c, serr)
 		}
@@ -94,18 +96,11 @@ func DefaultErrorHandler(c *fiber.Ctx, err error) error {
 
 // ReturnFiberError is a Config.ErrorHandler that leaves the answer to the
 // app's fiber.Config.ErrorHandler: it returns a *fiber.Error with status
-// sessions.ErrorStatus(err) and message "session store unavailable",
-// "session too large" or "session error". (fiber's own default
+// sessions.ErrorStatus(err) and message sessions.ErrorMessage(err)
+// ("session store unavailable", ...). (fiber's own default
 // ErrorHandler renders it as text/plain.)
 func ReturnFiberError(_ *fiber.Ctx, err error) error {
-	status := sessions.ErrorStatus(err)
-	switch status {
-	case fiber.StatusServiceUnavailable:
-		return fiber.NewError(status, "session store unavailable")
-	case fiber.StatusRequestEntityTooLarge:
-		return fiber.NewError(status, "session too large")
-	}
-	return fiber.NewError(status, "session error")
+	return fiber.NewError(sessions.ErrorStatus(err), sessions.ErrorMessage(err))
 }
 
 // dropResponse drops the handler's body and the headers that describe
