@@ -47,7 +47,9 @@
 // fasthttp reads a request's headers into a buffer of
 // fiber.Config.ReadBufferSize bytes, 4 KB by default, and answers 431 to
 // a request whose headers do not fit, before any middleware runs. The
-// session cookie itself is small, but browsers send every cookie of the
-// site: raise ReadBufferSize (16 KB is fasthttp's advice for large
-// cookies) if your clients carry many.
+// session cookie itself is small (about 100 bytes), but browsers send
+// every cookie of the site: raise ReadBufferSize (to 16 << 10, say, as
+// this package's tests do, whose bad-input checks send 8 KB tokens) if
+// your clients carry many or large ones. A 431 is never a 5xx, and the
+// session is never read from a request fasthttp refused.
 package sessionsfiber
