@@ -50,6 +50,5 @@
 // session cookie itself is small (about 100 bytes), but browsers send
 // every cookie of the site: raise ReadBufferSize (to 16 << 10, say, as
 // this package's tests do, whose bad-input checks send 8 KB tokens) if
-// your clients carry many or large ones. A 431 is never a 5xx, and the
-// session is never read from a request fasthttp refused.
+// your clients carry many or large ones.
 package sessionsfiber
