@@ -78,6 +78,7 @@ type cookieTransport struct {
 	opts     CookieOptions
 	aeads    []cipher.AEAD
 	aad      []byte
+	nameEq   string // the name and "=", as in a Cookie header
 	lifetime time.Duration
 }
 
@@ -111,7 +112,7 @@ func newCookieTransport(o CookieOptions, lifetime time.Duration) (*cookieTranspo
 	case strings.HasPrefix(o.Name, "__Secure-") && !secure:
 		return nil, fmt.Errorf("%w: a __Secure- cookie requires Secure", ErrInvalidOptions)
 	}
-	t := &cookieTransport{opts: o, lifetime: lifetime}
+	t := &cookieTransport{opts: o, lifetime: lifetime, nameEq: o.Name + "="}
 	for i, secret := range o.Secrets {
 		if len(secret) < MinSecretLen {
 			return nil, fmt.Errorf("%w: cookie secret %d is shorter than %d bytes", ErrInvalidOptions, i, MinSecretLen)
@@ -220,8 +221,12 @@ func (t *cookieTransport) read(c Carrier, now time.Time) (token, bool) {
 	return best, found
 }
 
-// present reports whether the request carries a cookie of our name.
-func (t *cookieTransport) present(c Carrier) bool { return len(c.Cookies(t.opts.Name)) > 0 }
+// present reports whether the request may carry a cookie of our name: a
+// look at the Cookie header, parsing nothing (a value holding our name
+// only adds a Vary: Cookie).
+func (t *cookieTransport) present(c Carrier) bool {
+	return strings.Contains(c.Header("Cookie"), t.nameEq)
+}
 
 // write sets the cookie for s.
 func (t *cookieTransport) write(c Carrier, id sessionID, deadline, now time.Time, persist persistChoice) {

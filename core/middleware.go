@@ -32,6 +32,17 @@ func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 	w.Write([]byte(ErrorBody(err)))
 }
 
+// DropHandlerHeaders removes from h the headers a handler set for a
+// response that the error answer replaces (Content-Type, Content-Length,
+// Content-Encoding, ETag, Location, Cache-Control, ...). Set-Cookie stays:
+// a token an earlier Save wrote is still valid. Integrations call it before
+// their error handler answers.
+func DropHandlerHeaders(h http.Header) {
+	for _, k := range discardOnError {
+		delete(h, k)
+	}
+}
+
 // WriteError answers a request whose session failed as
 // DefaultErrorHandler does, first removing the headers the handler set for
 // the response it will no longer send (Content-Type, Content-Length,
@@ -39,15 +50,8 @@ func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 // a token an earlier Save wrote is still valid. Framework integrations
 // whose commit fails as the header goes out answer with it.
 func WriteError(w http.ResponseWriter, err error) {
-	dropHandlerHeaders(w.Header())
+	DropHandlerHeaders(w.Header())
 	DefaultErrorHandler(w, nil, err)
-}
-
-// dropHandlerHeaders removes from h the headers of discardOnError.
-func dropHandlerHeaders(h http.Header) {
-	for _, k := range discardOnError {
-		delete(h, k)
-	}
 }
 
 // ErrorMessage returns the words of ErrorBody for err ("session store
@@ -94,6 +98,8 @@ func ErrorStatus(err error) int {
 // response. The wrapper has Unwrap, so http.ResponseController reaches the
 // underlying writer.
 //
+// A handler that panics saves nothing, and a Renew it made is undone.
+//
 // Changes made after the first byte are saved when the handler returns if
 // the session already exists in the store; a session that does not exist
 // yet cannot be started then (its cookie or token could no longer be
@@ -112,7 +118,17 @@ func Middleware(st *Store, opts MiddlewareOptions) func(http.Handler) http.Handl
 			st.LoadInto(&x.s, r.Context(), &x.c)
 			r = r.WithContext(NewContext(r.Context(), &x.s))
 			x.w.s, x.w.c, x.w.r = &x.s, &x.c, r
+			done := false
+			defer func() {
+				if !done {
+					// The handler panicked: save nothing, and undo a
+					// Renew whose new record was not written, so that
+					// a crash does not log the user out.
+					st.Discard(&x.s)
+				}
+			}()
 			next.ServeHTTP(&x.w, r)
+			done = true
 			if !x.w.committed {
 				x.w.flushSession()
 			} else if !x.w.failed {
@@ -164,7 +180,7 @@ func (w *sessionWriter) flushSession() bool {
 			w.failed = true
 			// The handler's headers describe a response that will not
 			// be sent.
-			dropHandlerHeaders(w.ResponseWriter.Header())
+			DropHandlerHeaders(w.ResponseWriter.Header())
 			w.onError(w.ResponseWriter, w.r, err)
 		}
 	}
