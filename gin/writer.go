@@ -46,10 +46,7 @@ func (w *writer) commit() bool {
 func (w *writer) fail(err error) {
 	w.failed = true
 	// The handler's headers describe a response that will not be sent.
-	h := w.ResponseWriter.Header()
-	for _, k := range discardOnError {
-		delete(h, k)
-	}
+	sessions.DropHandlerHeaders(w.ResponseWriter.Header())
 	prev := w.c.Writer
 	w.c.Writer = w.ResponseWriter
 	w.onError(w.c, err)
@@ -105,11 +102,3 @@ func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 var errCommitFailed = errors.New("sessionsgin: the session could not be saved; the error handler answered")
-
-// discardOnError lists the response headers the handler may have set that
-// the error handler's answer must not inherit (as the core's Middleware).
-var discardOnError = []string{
-	"Content-Length", "Content-Encoding", "Content-Range", "Content-Type",
-	"Content-Disposition", "Transfer-Encoding", "Trailer", "Etag",
-	"Last-Modified", "Location", "Accept-Ranges", "Cache-Control", "Expires",
-}
