@@ -14,6 +14,7 @@ import (
 // examples/ holding a main package. Adding a program is adding its line.
 var programs = []string{
 	"nethttp",
+	"echo",
 }
 
 // moduleRoot is the examples module's directory, seen from this package.

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	sessions "github.com/gosessions/sessions/core"
+	sessionsecho "github.com/gosessions/sessions/echo"
+	"github.com/gosessions/sessions/examples/internal/demo"
+)
+
+// newEcho returns the app: the demo contract's endpoints behind the
+// sessionsecho middleware, behind net/http's cross-origin protection
+// (which refuses cross-origin POSTs from browsers; in cookie mode the
+// session cookie's SameSite=Lax is the second line, while in jwt mode no
+// credential rides along by itself), behind echo's Recover, which is
+// outside the sessions so that a panic saves nothing. jwt says the store
+// is a JWT store: GET / is then the static page whose script carries the
+// token.
+//
+// Every route sits behind the middleware, /health too: the session is
+// loaded lazily, so a handler that never touches it costs no store command
+// and sets no cookie or token.
+func newEcho(store *sessions.Store, jwt bool, log *slog.Logger) *echo.Echo {
+	e := echo.New()
+	e.HTTPErrorHandler = errorHandler(log)
+	e.Renderer = &echo.TemplateRenderer{Template: demo.PageTemplate}
+	e.Use(middleware.Recover())
+	e.Use(crossOrigin(http.NewCrossOriginProtection()))
+	e.Use(sessionsecho.Middleware(store, sessionsecho.Options{}))
+
+	e.GET("/health", health)
+	if jwt {
+		e.GET("/", static)
+	} else {
+		e.GET("/", page)
+	}
+	api := e.Group("/api")
+	api.GET("/count", count)
+	api.GET("/read", read)
+	api.POST("/login", login)
+	api.GET("/me", me)
+	api.POST("/logout", logout)
+	api.POST("/logout-all", logoutAll)
+	api.POST("/kv", setKV)
+	api.GET("/kv", getKV)
+	return e
+}
+
+func health(c echo.Context) error {
+	return c.JSON(http.StatusOK, demo.Health{Status: "ok"})
+}
+
+// count increments the session's counter; the increment runs inside the
+// store, so concurrent requests never lose one. A session error is
+// returned as it is: errorHandler answers it (503 when the store is down).
+func count(c echo.Context) error {
+	n, err := sessionsecho.FromContext(c).Incr("count", 1)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, demo.Count{Count: n})
+}
+
+// read reports the counter without writing anything: a client without a
+// session gets 0 and no cookie or token.
+func read(c echo.Context) error {
+	n, _, err := sessions.Get[int64](sessionsecho.FromContext(c), "count")
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, demo.Count{Count: n})
+}
+
+// loginForm is the body of POST /api/login.
+type loginForm struct {
+	User string `form:"user"`
+}
+
+// login renews the session id before storing the user, so that an id
+// planted before login (session fixation) is dead after it.
+func login(c echo.Context) error {
+	var f loginForm
+	if err := c.Bind(&f); err != nil {
+		return err // an *echo.HTTPError: 400
+	}
+	if f.User == "" {
+		return echo.NewHTTPError(http.StatusBadRequest, "form field user is required")
+	}
+	s := sessionsecho.FromContext(c)
+	if err := s.Renew(); err != nil {
+		return err
+	}
+	if err := s.Set("user", f.User); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, demo.User{User: f.User})
+}
+
+func me(c echo.Context) error {
+	name, ok, err := sessions.Get[string](sessionsecho.FromContext(c), "user")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return echo.NewHTTPError(http.StatusUnauthorized, "not logged in")
+	}
+	return c.JSON(http.StatusOK, demo.User{User: name})
+}
+
+// logout deletes the session from the store; the middleware then clears
+// the cookie, or in jwt mode sends an empty Session-Token header.
+func logout(c echo.Context) error {
+	if err := sessionsecho.FromContext(c).Destroy(); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func logoutAll(echo.Context) error {
+	return echo.NewHTTPError(http.StatusNotImplemented, "logout-all is not available yet: it needs the per-user session index")
+}
+
+// setKV sets session key k to v; both come from the query or the form.
+func setKV(c echo.Context) error {
+	k, v := c.FormValue("k"), c.FormValue("v")
+	if k == "" {
+		return echo.NewHTTPError(http.StatusBadRequest, "parameter k is required")
+	}
+	if err := sessionsecho.FromContext(c).Set(k, v); err != nil {
+		return err // ErrTooLarge for a value past the session's MaxSize: 413
+	}
+	return c.JSON(http.StatusOK, demo.KV{K: k, V: v})
+}
+
+func getKV(c echo.Context) error {
+	k := c.QueryParam("k")
+	if k == "" {
+		return echo.NewHTTPError(http.StatusBadRequest, "parameter k is required")
+	}
+	v, ok, err := sessions.Get[string](sessionsecho.FromContext(c), k)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return echo.NewHTTPError(http.StatusNotFound, "no such key")
+	}
+	return c.JSON(http.StatusOK, demo.KV{K: k, V: v})
+}
+
+// errorHandler returns the app's echo.HTTPErrorHandler, which answers
+// every error a handler or middleware returns with {"error":"..."} and
+// Cache-Control no-store: an *echo.HTTPError with its code and message
+// (the handlers' own, echo's 404 and 405, and the 503 sessionsecho returns
+// when the session cannot be saved); any other error as a session error,
+// with sessions.ErrorStatus and sessions.ErrorMessage (503 "session store
+// unavailable" when the store is down, so that a live session never reads
+// as empty), or 500 "internal error" when it is not one. The log gets the
+// cause of every 5xx, whose text never holds an id, a cookie or a stored
+// value.
+func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		status, msg, cause := http.StatusInternalServerError, "internal error", err
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			status, msg, cause = he.Code, fmt.Sprint(he.Message), he.Internal
+		} else if s := sessions.ErrorStatus(err); s != http.StatusInternalServerError {
+			status, msg = s, sessions.ErrorMessage(err)
+		}
+		if cause != nil && status >= 500 {
+			level := slog.LevelError
+			if errors.Is(cause, sessions.ErrUnavailable) {
+				level = slog.LevelWarn // the store's outage, not the app's bug
+			}
+			r := c.Request()
+			log.Log(r.Context(), level, "request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", cause)
+		}
+		if c.Response().Committed {
+			return // the response is on its way: nothing more to say
+		}
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+		if c.Request().Method == http.MethodHead {
+			err = c.NoContent(status)
+		} else {
+			err = c.JSON(status, demo.Error{Error: msg})
+		}
+		if err != nil {
+			log.Warn("writing an error answer", "err", err)
+		}
+	}
+}
+
+// crossOrigin is net/http's cross-origin protection as echo middleware:
+// a browser request with an unsafe method (POST, ...) from another origin,
+// by its Sec-Fetch-Site or Origin header, gets 403.
+func crossOrigin(p *http.CrossOriginProtection) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if err := p.Check(c.Request()); err != nil {
+				return echo.NewHTTPError(http.StatusForbidden, err.Error())
+			}
+			return next(c)
+		}
+	}
+}
