@@ -14,8 +14,10 @@
 # stop_cluster stops the nodes and removes the directory; start_cluster
 # registers it to run at exit. Nothing here touches a server it did not
 # start: every port is checked to be served by the process we started.
-# CLUSTER_NODE_TIMEOUT (ms, default 2000) sets cluster-node-timeout: a dead
-# primary's replica takes over about two node timeouts after it died.
+# CLUSTER_NODE_TIMEOUT (ms, default 2000) sets cluster-node-timeout: a
+# killed primary's replica is promoted and cluster_state is ok again about
+# 3.5 s later (2.3 s at 1000); a killed node restarted from its P.conf
+# rejoins, as a replica, within half a second.
 # A cluster cannot be ready in less than about 2 s: a primary keeps
 # cluster_state:fail for 2 s after it starts (CLUSTER_WRITABLE_DELAY).
 #

@@ -17,9 +17,11 @@
 # stop_sentinel stops them all and removes the directory; start_sentinel
 # registers it to run at exit. Nothing here touches a server it did not
 # start. A dead primary is noticed after SENTINEL_DOWN_AFTER ms (default
-# 1000); a failover that stalls is retried after twice
-# SENTINEL_FAILOVER_TIMEOUT ms (default 3000). Every address the servers
-# and Sentinels announce is 127.0.0.1.
+# 1000), and the Sentinels name its replica about 2.3 s after a kill -9
+# (3 s after a SIGTERM); a failover that stalls is retried after twice
+# SENTINEL_FAILOVER_TIMEOUT ms (default 3000). A killed primary restarted
+# from its P.conf comes back as a master and is turned into a replica about
+# 11 s later. Every address the servers and Sentinels announce is 127.0.0.1.
 #
 # The helpers (scripts_at_exit, scripts_free_ports, scripts_start_server,
 # scripts_stop_servers) live in scripts/cluster.sh, sourced here.
