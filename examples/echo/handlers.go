@@ -77,7 +77,8 @@ func read(c echo.Context) error {
 	return c.JSON(http.StatusOK, demo.Count{Count: n})
 }
 
-// loginForm is the body of POST /api/login.
+// loginForm is the body of POST /api/login: c.Bind reads a POST's form
+// (or JSON) body, never its query string.
 type loginForm struct {
 	User string `form:"user"`
 }
@@ -86,10 +87,7 @@ type loginForm struct {
 // planted before login (session fixation) is dead after it.
 func login(c echo.Context) error {
 	var f loginForm
-	if err := c.Bind(&f); err != nil {
-		return err // an *echo.HTTPError: 400
-	}
-	if f.User == "" {
+	if err := c.Bind(&f); err != nil || f.User == "" {
 		return echo.NewHTTPError(http.StatusBadRequest, "form field user is required")
 	}
 	s := sessionsecho.FromContext(c)

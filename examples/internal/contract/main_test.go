@@ -15,6 +15,7 @@ import (
 var programs = []string{
 	"nethttp",
 	"echo",
+	"fiber",
 }
 
 // moduleRoot is the examples module's directory, seen from this package.
