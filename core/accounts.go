@@ -154,7 +154,7 @@ func (st *Store) indexed(ctx context.Context, ops []indexOp, cmds []*redis.Cmd) 
 			continue
 		}
 		if tags := res[1:]; len(tags) > 0 {
-			st.end(context.WithoutCancel(ctx), ops[i].user, tags)
+			st.end(context.WithoutCancel(ctx), ops[i].user, tags, nil)
 		}
 		if n, _ := strconv.Atoi(res[0]); n >= pruneFrom && n%pruneEvery == 0 {
 			st.userEntries(context.WithoutCancel(ctx), ops[i].user)
@@ -293,7 +293,7 @@ func (st *Store) RevokeSession(ctx context.Context, user, handle string) (int, e
 	}
 	for _, tag := range live {
 		if handleOf(tag) == handle {
-			return st.end(ctx, user, []string{tag})
+			return st.end(ctx, user, []string{tag}, nil)
 		}
 	}
 	return 0, nil
@@ -306,18 +306,32 @@ func (st *Store) RevokeSession(ctx context.Context, user, handle string) (int, e
 // runs cannot come back (saves never create records); a login racing it
 // either ends with it or survives with its index entry.
 func (st *Store) DestroyUserSessions(ctx context.Context, user string, except *Session) (int, error) {
-	live, _, err := st.userEntries(ctx, user)
+	if user == "" {
+		return 0, fmt.Errorf("%w: empty user id", ErrInvalidOptions)
+	}
+	ctx, cancel := st.storeCtx(ctx)
+	defer cancel()
+	members, err := st.client.ZRangeWithScores(ctx, st.indexKey(user), 0, -1).Result()
 	if err != nil {
-		return 0, err
+		return 0, unavailable("index", err)
 	}
 	keep := except.tag()
-	live = slices.DeleteFunc(live, func(tag string) bool { return tag == keep })
-	return st.end(ctx, user, live)
+	var tags []string
+	settled := map[string]bool{}
+	limit := st.now().Add(-st.journalTTL()).UnixMilli()
+	for _, m := range members {
+		if tag := m.Member.(string); tag != keep {
+			tags = append(tags, tag)
+			settled[tag] = int64(m.Score) < limit
+		}
+	}
+	return st.end(ctx, user, tags, settled)
 }
 
-// end deletes the sessions of user at tags and removes the index entries
-// of those it deleted.
-func (st *Store) end(ctx context.Context, user string, tags []string) (int, error) {
+// end deletes the sessions of user at tags and removes from the index the
+// entries of those it deleted, and of those that had ended already when
+// settled says their entry is old enough (see userEntries).
+func (st *Store) end(ctx context.Context, user string, tags []string, settled map[string]bool) (int, error) {
 	if len(tags) == 0 {
 		return 0, nil
 	}
@@ -333,20 +347,24 @@ func (st *Store) end(ctx context.Context, user string, tags []string) (int, erro
 	if err != nil {
 		return 0, unavailable("destroy", err)
 	}
-	var ended []any
+	var n int
+	var gone []any
 	for i, c := range cmds {
-		if n, _ := c.Int(); n == 1 {
-			ended = append(ended, tags[i])
+		switch r, _ := c.Int(); {
+		case r == 1:
+			n++
+			gone = append(gone, tags[i])
+		case settled[tags[i]]:
+			gone = append(gone, tags[i])
 		}
 	}
-	if len(ended) > 0 {
-		// Only the entries of sessions deleted here: an entry whose
-		// session is still being created stays with it.
-		if err := st.client.ZRem(ctx, st.indexKey(user), ended...).Err(); err != nil {
-			return len(ended), unavailable("index", err)
+	if len(gone) > 0 {
+		// Not the entries of sessions still being created: they stay.
+		if err := st.client.ZRem(ctx, st.indexKey(user), gone...).Err(); err != nil {
+			return n, unavailable("index", err)
 		}
 	}
-	return len(ended), nil
+	return n, nil
 }
 
 // tag returns the key tag of the session's id, or "" for none.
