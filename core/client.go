@@ -60,6 +60,11 @@ func NewClient(rawURL string) (redis.UniversalClient, error) {
 	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
 		authority, tail = rest[:i], rest[i:]
 	}
+	if strings.Contains(tail, "@") {
+		// A user or password holding an unescaped / ? or #: the split
+		// above would cut it, and echo its tail in an error.
+		return nil, fmt.Errorf("%w: the store URL holds @ after its host: percent-encode / ? # and @ in its user and password", ErrInvalidOptions)
+	}
 	userinfo, hostlist := "", authority
 	if i := strings.LastIndex(authority, "@"); i >= 0 {
 		userinfo, hostlist = authority[:i+1], authority[i+1:]
@@ -90,9 +95,11 @@ func NewClient(rawURL string) (redis.UniversalClient, error) {
 		return nil, fmt.Errorf("%w: the store URL does not parse", ErrInvalidOptions)
 	}
 	secret := func(err error) error {
+		// go-redis's messages may quote the URL's path or query; pass
+		// on only the name of an unknown option.
 		msg := strings.TrimPrefix(err.Error(), "redis: ")
-		if p, _ := u.User.Password(); p != "" {
-			msg = strings.ReplaceAll(msg, p, "***")
+		if !strings.HasPrefix(msg, "unexpected option") {
+			msg = "invalid (check the database number and the options)"
 		}
 		return fmt.Errorf("%w: store URL: %s", ErrInvalidOptions, msg)
 	}

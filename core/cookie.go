@@ -101,8 +101,8 @@ func newCookieTransport(o CookieOptions, lifetime time.Duration) (*cookieTranspo
 		return nil, fmt.Errorf("%w: CookieOptions.Name is not a valid cookie name", ErrInvalidOptions)
 	case !strings.HasPrefix(o.Path, "/") || !validAttr(o.Path):
 		return nil, fmt.Errorf("%w: CookieOptions.Path must start with / and hold no ; or control characters", ErrInvalidOptions)
-	case o.Domain != "" && (!validAttr(o.Domain) || strings.ContainsAny(o.Domain, " /")):
-		return nil, fmt.Errorf("%w: CookieOptions.Domain is not a valid domain", ErrInvalidOptions)
+	case o.Domain != "" && !keepsDomain(o.Domain):
+		return nil, fmt.Errorf("%w: CookieOptions.Domain is not a valid cookie domain (net/http would drop it)", ErrInvalidOptions)
 	case o.SameSite == http.SameSiteNoneMode && !secure:
 		return nil, fmt.Errorf("%w: SameSite=None requires Secure", ErrInvalidOptions)
 	case o.Partitioned && !secure:
@@ -133,6 +133,16 @@ func newCookieTransport(o CookieOptions, lifetime time.Duration) (*cookieTranspo
 	}
 	t.aad = append([]byte("gosessions cookie v1\x00"), o.Name...)
 	return t, nil
+}
+
+// keepsDomain reports whether net/http sends domain as a cookie's Domain
+// attribute; it silently drops (and logs) one it finds invalid.
+func keepsDomain(domain string) bool {
+	if !validAttr(domain) {
+		return false
+	}
+	ck := http.Cookie{Name: "x", Value: "y", Domain: domain}
+	return ck.Valid() == nil && strings.Contains(ck.String(), "; Domain=")
 }
 
 // validAttr reports whether a cookie attribute value holds no ";" and no

@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -165,7 +166,7 @@ func newJWTTransport(o JWTOptions, idle, lifetime time.Duration, now func() time
 	switch {
 	case len(o.Keys) == 0:
 		return nil, fmt.Errorf("%w: JWTOptions.Keys is empty", ErrInvalidOptions)
-	case !validCookieName(o.Header) || strings.EqualFold(o.Header, "Authorization"):
+	case !validCookieName(o.Header) || reservedHeader(o.Header):
 		return nil, fmt.Errorf("%w: JWTOptions.Header is not a valid custom header name", ErrInvalidOptions)
 	case o.Leeway < 0 || o.Leeway > time.Minute:
 		return nil, fmt.Errorf("%w: JWTOptions.Leeway must be within 0 and 1m", ErrInvalidOptions)
@@ -234,6 +235,20 @@ func newJWTTransport(o JWTOptions, idle, lifetime time.Duration, now func() time
 func deriveKID(material []byte) string {
 	sum := sha256.Sum256(append([]byte("gosessions jwt kid v1\x00"), material...))
 	return base64.RawURLEncoding.EncodeToString(sum[:9])
+}
+
+// reservedHeader reports whether name is a standard header that the token
+// must not take over (the response's SetHeader would replace it).
+func reservedHeader(name string) bool {
+	switch http.CanonicalHeaderKey(name) {
+	case "Authorization", "Cookie", "Set-Cookie", "Content-Type", "Content-Length", "Content-Encoding",
+		"Transfer-Encoding", "Host", "Connection", "Upgrade", "Te", "Trailer", "Keep-Alive",
+		"Proxy-Authorization", "Proxy-Authenticate", "Vary", "Cache-Control", "Expires", "Pragma",
+		"Location", "Origin", "Referer", "Access-Control-Expose-Headers", "Access-Control-Allow-Origin",
+		"Access-Control-Allow-Headers", "Access-Control-Allow-Credentials", "Www-Authenticate", "Date":
+		return true
+	}
+	return false
 }
 
 // checkJWTKey validates a ring key; signer says it must be able to sign.

@@ -58,6 +58,11 @@ type StoreOptions struct {
 	// Codec encodes session values. Default JSONCodec.
 	Codec Codec
 
+	// MaxSessionsPerUser caps the sessions bound to one user (see
+	// Session.BindUser): a login past the cap ends that user's oldest
+	// sessions. Default 0: no cap.
+	MaxSessionsPerUser int
+
 	// Logger receives what the store cannot return to a caller: a failed
 	// save of changes made after the response was committed. Default
 	// slog.Default() (at the time of logging). No log line holds an id,
@@ -114,6 +119,8 @@ func (o StoreOptions) withDefaults() (StoreOptions, error) {
 		return o, fmt.Errorf("%w: IdleTimeout and AbsoluteTimeout must be at most 100 years", ErrInvalidOptions)
 	case o.AbsoluteTimeout < o.IdleTimeout:
 		return o, fmt.Errorf("%w: AbsoluteTimeout %v must not be shorter than IdleTimeout %v", ErrInvalidOptions, o.AbsoluteTimeout, o.IdleTimeout)
+	case o.MaxSessionsPerUser < 0:
+		return o, fmt.Errorf("%w: MaxSessionsPerUser must not be negative", ErrInvalidOptions)
 	case o.MaxSize < 0:
 		return o, fmt.Errorf("%w: MaxSize must not be negative", ErrInvalidOptions)
 	case o.Timeout < MinTimeout:

@@ -24,8 +24,8 @@ import (
 //	    once per RefreshInterval
 //	_r  revision, incremented by every write (for optimistic concurrency)
 //	_z  size of the data fields in bytes (names plus values)
-//	_p  "1" or "0" once the app chose a persistent or a browser-session
-//	    cookie for this session (RememberMe)
+//	_u  the user the session is bound to, _l the app's label for it
+//	    (Session.BindUser; see accounts.go for the per-user index)
 //	d:K the encoded value of session key K
 //	f:T flash message queued at time T (Unix ns, zero-padded), a JSON string
 //
@@ -41,7 +41,6 @@ const (
 	fieldSeen     = "_s"
 	fieldRev      = "_r"
 	fieldSize     = "_z"
-	fieldPersist  = "_p"
 	dataPrefix    = "d:"
 	flashPrefix   = "f:"
 )
@@ -143,7 +142,7 @@ while i <= #ARGV do
     if #cur > 20 or not (cur == '0' or string.match(cur, '^%-?[1-9]%d*$')) then return {'notint'} end
     local v = tonumber(cur) + tonumber(ARGV[i+2])
     if v >= 9.2e18 or v <= -9.2e18 then return {'range'} end
-    if math.abs(v) < 9007199254740992 and math.abs(tonumber(cur)) < 9007199254740992 then
+    if math.abs(v) < 9007199254740992 and math.abs(tonumber(cur)) < 9007199254740992 and math.abs(tonumber(ARGV[i+2])) < 9007199254740992 then
       cur = string.format('%.0f', v)
     else
       -- Past 2^53 a double is not exact: HINCRBY computes it below,
@@ -213,37 +212,70 @@ redis.call('PEXPIRE', k, math.min(tonumber(ARGV[2]), abs - now))
 return 1
 `)
 
-// takeScript takes a record for Renew: it renames KEYS[1] to its journal
-// key KEYS[2], which lives ARGV[2] ms, so the old id is dead at once while
-// a retry of the same take (same journal key) gets the data again. It
-// returns the record's fields and values (a record of another format is
-// returned without being taken, for the caller to refuse), or nil.
+// A Renew takes the old record by renaming it to its take key, key + ":t"
+// (same hash slot; the record keeps its TTL there, so a slow request after
+// its Renew loses nothing), marked with the take's nonce (_n). The old id
+// is dead at once. The new record's create is pipelined with finishScript,
+// which settles the take: should the take key be gone (a Destroy, or "log
+// out everywhere", deleted it meanwhile), the new record is deleted again
+// and the request's own changes start a fresh session, so a destroyed
+// session never comes back through a Renew in flight.
+
+// takeScript takes the record KEYS[1] to KEYS[2] (its take key) for the
+// take named ARGV[1] (ARGV[2] now, ms). A retry of the same take gets the
+// data again; a take that arrives after it was undone (KEYS[3], its undo
+// marker, exists) takes nothing. It returns the record's fields and values
+// (a record of another format is returned without being taken, for the
+// caller to refuse), or nil.
 var takeScript = redis.NewScript(`
-local r = redis.call('HGETALL', KEYS[2])
-if #r > 0 then return r end
+if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+local t = redis.call('TYPE', KEYS[2]).ok
+if t == 'hash' and redis.call('HGET', KEYS[2], '_n') == ARGV[1] then return redis.call('HGETALL', KEYS[2]) end
 local m = redis.call('HGET', KEYS[1], '_m')
 if not m then return redis.call('HGETALL', KEYS[1]) end
 local abs = tonumber(string.match(m, '^2%.%d+%.(%d+)$'))
 if not abs then return redis.call('HGETALL', KEYS[1]) end
-if abs <= tonumber(ARGV[1]) then return false end
+if abs <= tonumber(ARGV[2]) or t ~= 'none' then return false end
 redis.call('RENAME', KEYS[1], KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[2], '_n', ARGV[1])
 return redis.call('HGETALL', KEYS[2])
 `)
 
-// untakeScript undoes a take (KEYS[2] its journal key) whose new record
-// could not be written: the old record lives again under KEYS[1], with its
-// idle TTL (ARGV[1] now, ARGV[2] the idle timeout, in ms).
+// untakeScript undoes the take ARGV[1] (KEYS as takeScript's; ARGV[2] now,
+// ARGV[3] the idle timeout, ARGV[4] the journal TTL, in ms) whose new
+// record could not be written: the old record lives again under KEYS[1].
+// When the take has not reached the store (yet), it leaves the undo marker
+// KEYS[3], so that a take still on its way takes nothing.
 var untakeScript = redis.NewScript(`
-local m = redis.call('HGET', KEYS[2], '_m')
-if not m then return 0 end
-local abs = tonumber(string.match(m, '^2%.%d+%.(%d+)$'))
-local now = tonumber(ARGV[1])
-if not abs or abs <= now then return 0 end
-if redis.call('RENAMENX', KEYS[2], KEYS[1]) == 0 then return 0 end
-redis.call('PEXPIRE', KEYS[1], math.min(tonumber(ARGV[2]), abs - now))
+if redis.call('TYPE', KEYS[2]).ok == 'hash' and redis.call('HGET', KEYS[2], '_n') == ARGV[1] then
+  local abs = tonumber(string.match(redis.call('HGET', KEYS[2], '_m') or '', '^2%.%d+%.(%d+)$'))
+  local now = tonumber(ARGV[2])
+  if not abs or abs <= now then
+    redis.call('DEL', KEYS[2])
+    return 0
+  end
+  redis.call('RENAME', KEYS[2], KEYS[1])
+  redis.call('HDEL', KEYS[1], '_n')
+  redis.call('PEXPIRE', KEYS[1], math.min(tonumber(ARGV[3]), abs - now))
+  return 1
+end
+redis.call('SET', KEYS[3], 'undone', 'PX', ARGV[4])
+return 0
+`)
+
+// finishScript settles the take ARGV[1] of KEYS[1] (a take key), run with
+// the new record's create: it returns 0 when the take key was deleted
+// meanwhile (the session was destroyed while it was being renewed), else 1,
+// and lets the taken record expire within ARGV[2] ms: long enough for an
+// undo should the create have failed, or a retry of this step.
+var finishScript = redis.NewScript(`
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' or redis.call('HGET', KEYS[1], '_n') ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `)
+
+// takeKey is the key a Renew moves the record at key to.
+func takeKey(key string) string { return key + ":t" }
 
 // writeMode selects create or update for writeScript.
 type writeMode byte
@@ -262,7 +294,7 @@ var (
 // record is a session as read from the store.
 type record struct {
 	created, seen, deadline time.Time
-	persist                 persistChoice
+	user, label             string            // the binding (Session.BindUser)
 	size                    int               // data size, as stored
 	values                  map[string]string // by field name: "d:K" and "f:T"
 }
@@ -323,12 +355,7 @@ func parseRecord(h map[string]string, now time.Time, op string) (*record, error)
 	}
 	rec := &record{created: created, deadline: deadline, seen: msTime(h[fieldSeen]), values: h}
 	rec.size, _ = strconv.Atoi(h[fieldSize])
-	switch h[fieldPersist] {
-	case "1":
-		rec.persist = persistOn
-	case "0":
-		rec.persist = persistOff
-	}
+	rec.user, rec.label = h[fieldUser], h[fieldLabel]
 	for f := range h {
 		if strings.HasPrefix(f, "_") {
 			delete(h, f)
@@ -369,8 +396,8 @@ func (st *Store) refresh(ctx context.Context, key string, now time.Time) error {
 func (st *Store) take(ctx context.Context, key, nonce string, now time.Time) (*record, error) {
 	tctx, cancel := st.storeCtx(ctx)
 	defer cancel()
-	res, err := takeScript.Run(tctx, st.client, []string{key, journalKey(key, nonce)},
-		now.UnixMilli(), st.journalTTL().Milliseconds()).StringSlice()
+	res, err := takeScript.Run(tctx, st.client, []string{key, takeKey(key), journalKey(key, nonce)},
+		nonce, now.UnixMilli()).StringSlice()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
@@ -394,8 +421,8 @@ func (st *Store) take(ctx context.Context, key, nonce string, now time.Time) (*r
 func (st *Store) untake(ctx context.Context, key, nonce string, now time.Time) bool {
 	ctx, cancel := st.storeCtx(context.WithoutCancel(ctx))
 	defer cancel()
-	n, err := untakeScript.Run(ctx, st.client, []string{key, journalKey(key, nonce)},
-		now.UnixMilli(), st.opts.IdleTimeout.Milliseconds()).Int()
+	n, err := untakeScript.Run(ctx, st.client, []string{key, takeKey(key), journalKey(key, nonce)},
+		nonce, now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), st.journalTTL().Milliseconds()).Int()
 	return err == nil && n == 1
 }
 
@@ -413,24 +440,77 @@ type writeResult struct {
 	incrs             []int64
 }
 
-// write applies ops to the record at key. For modeCreate, created and
-// deadline describe the new record and stored is the data size a renewed
-// session had (0 otherwise). rev, when not empty, is the revision an
-// update requires.
-func (st *Store) write(ctx context.Context, key string, mode writeMode, now, created, deadline time.Time, stored int, rev string, ops []any) (writeResult, error) {
+// writeReq is one write of a record.
+type writeReq struct {
+	mode              writeMode
+	created, deadline time.Time // modeCreate: the new record's
+	stored            int       // modeCreate from Renew: the data size the session had
+	rev               string    // modeUpdate: the revision required, or ""
+	ops               []any
+	idx               []indexOp // user-index updates that go with the write
+	take              string    // modeCreate from Renew: the take key to settle (see finishScript)
+	nonce             string    // the take's nonce
+}
+
+// errTakeLost reports that a Renew's take key was deleted before its new
+// record was settled: the session was destroyed meanwhile.
+var errTakeLost = errors.New("sessions: destroyed while renewed")
+
+// write applies w to the record at key. The index updates and the take's
+// settlement travel in the same round trip (a pipeline).
+func (st *Store) write(ctx context.Context, key string, now time.Time, w writeReq) (writeResult, error) {
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
-	args := make([]any, 0, 8+len(ops))
-	args = append(args, string(mode), now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), st.opts.MaxSize,
+	args := make([]any, 0, 8+len(w.ops))
+	args = append(args, string(w.mode), now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), st.opts.MaxSize,
 		st.journalTTL().Milliseconds())
-	if mode == modeCreate {
-		args = append(args, strconv.FormatInt(created.UnixMilli(), 10)+"."+strconv.FormatInt(deadline.UnixMilli(), 10))
+	if w.mode == modeCreate {
+		args = append(args, strconv.FormatInt(w.created.UnixMilli(), 10)+"."+strconv.FormatInt(w.deadline.UnixMilli(), 10))
 	} else {
 		args = append(args, "")
 	}
-	args = append(args, stored, rev)
-	args = append(args, ops...)
-	res, err := writeScript.Run(ctx, st.client, []string{key, journalKey(key, newNonce())}, args...).StringSlice()
+	args = append(args, w.stored, w.rev)
+	args = append(args, w.ops...)
+	keys := []string{key, journalKey(key, newNonce())}
+	var (
+		res  []string
+		err  error
+		lost bool
+	)
+	if len(w.idx) == 0 && w.take == "" {
+		res, err = writeScript.Run(ctx, st.client, keys, args...).StringSlice()
+	} else {
+		var wc, fc *redis.Cmd
+		var icmds []*redis.Cmd
+		err = st.pipeline(ctx, func(pipe redis.Pipeliner) {
+			wc = writeScript.EvalSha(ctx, pipe, keys, args...)
+			if w.take != "" {
+				fc = finishScript.EvalSha(ctx, pipe, []string{w.take}, w.nonce, st.journalTTL().Milliseconds())
+			}
+			icmds = st.queueIndex(ctx, pipe, now, w.idx)
+		})
+		if wc != nil && wc.Err() != nil {
+			err = wc.Err() // else err is another command's: the save failed too
+		}
+		if err == nil {
+			res, _ = wc.StringSlice()
+			if fc != nil {
+				n, _ := fc.Int()
+				lost = n != 1
+			}
+			if len(res) > 0 && res[0] == "ok" && !lost {
+				st.indexed(ctx, w.idx, icmds)
+			}
+		}
+	}
+	if err == nil && lost && len(res) > 0 && res[0] == "ok" {
+		// The session was destroyed while it was being renewed: the
+		// new record must not carry it on.
+		if err := st.client.Del(ctx, key).Err(); err != nil {
+			return writeResult{}, unavailable("save", err)
+		}
+		return writeResult{}, errTakeLost
+	}
 	if err != nil {
 		return writeResult{}, unavailable("save", err)
 	}
@@ -468,11 +548,23 @@ func (st *Store) write(ctx context.Context, key string, mode writeMode, now, cre
 	return out, nil
 }
 
-// remove deletes the record at key.
-func (st *Store) remove(ctx context.Context, key string) error {
+// remove deletes the record at key (and a Renew's take of it), and its entry in the index of user
+// (when known; an entry left behind is pruned later), in one round trip.
+func (st *Store) remove(ctx context.Context, key, user string) error {
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
-	if err := st.client.Del(ctx, key).Err(); err != nil {
+	// The take key too: a Renew of this session in flight in another
+	// request ends with it (see finishScript).
+	var err error
+	if user == "" {
+		err = st.client.Del(ctx, key, takeKey(key)).Err()
+	} else {
+		err = st.pipeline(ctx, func(pipe redis.Pipeliner) {
+			pipe.Del(ctx, key, takeKey(key))
+			st.queueIndex(ctx, pipe, st.now(), []indexOp{{user: user, tag: keyTag(key)}})
+		})
+	}
+	if err != nil {
 		return unavailable("destroy", err)
 	}
 	return nil

@@ -66,6 +66,11 @@ type Session struct {
 	takeNonce  string    // the take's nonce, to undo it should the new record fail
 	takenSize  int       // the taken record's data size
 	deadline   time.Time
+	user       string // the user the stored session is bound to, once known
+	label      string
+	bindUser   string // BindUser's pending binding, written at Save
+	bindLabel  string
+	bindSet    bool
 	err        error // sticky store failure
 }
 
@@ -89,6 +94,7 @@ func (s *Session) fresh() {
 	s.state, s.isNew, s.loaded, s.refreshDue = stateFresh, true, true, false
 	s.values = nil
 	s.created, s.seen, s.deadline = time.Time{}, time.Time{}, time.Time{}
+	s.user, s.label = "", ""
 }
 
 // ensure loads the session from the store when its view is not complete.
@@ -113,6 +119,7 @@ func (s *Session) ensure() error {
 	}
 	s.state, s.loaded = stateLive, true
 	s.created, s.deadline = rec.created, rec.deadline
+	s.user, s.label = rec.user, rec.label
 	s.refreshDue = now.Sub(rec.seen) >= s.st.opts.RefreshInterval
 	s.noteSeen(rec.seen)
 	s.applyPending(rec.values)
@@ -160,7 +167,38 @@ func (s *Session) setField(f, val string, del bool) {
 }
 
 func (s *Session) hasChanges() bool {
-	return len(s.dirty) > 0 || s.cleared || s.state == statePending
+	return len(s.dirty) > 0 || s.cleared || s.state == statePending || s.bindSet
+}
+
+// binding returns the user and label the session is to be stored with.
+func (s *Session) binding() (user, label string) {
+	if s.bindSet {
+		return s.bindUser, s.bindLabel
+	}
+	return s.user, s.label
+}
+
+// bindingOps returns the ops that write a pending binding, and the index
+// updates that go with writing the session under tag (oldTag: the tag it
+// had before, for Renew; "" for none).
+func (s *Session) bindingOps(tag, oldTag string, create bool) (ops []any, idx []indexOp) {
+	user, label := s.binding()
+	if user == "" {
+		return nil, nil
+	}
+	if s.bindSet || create {
+		ops = []any{"s", fieldUser, user, "s", fieldLabel, label}
+	}
+	if s.user != "" && oldTag != "" {
+		idx = append(idx, indexOp{user: s.user, tag: oldTag})
+	}
+	if s.user != "" && s.user != user && oldTag == "" {
+		idx = append(idx, indexOp{user: s.user, tag: tag})
+	}
+	if s.bindSet || create {
+		idx = append(idx, indexOp{user: user, add: true, tag: tag})
+	}
+	return ops, idx
 }
 
 // lateChange reports, with s.mu held, whether a change made now could never
@@ -196,8 +234,10 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 				ops = append(ops, "s", f, ch.val)
 			}
 		}
+		bops, idx := s.bindingOps(keyTag(s.key()), "", false)
+		ops = append(ops, bops...)
 		ops = append(ops, extra...)
-		res, err := s.st.write(ctx, s.key(), modeUpdate, now, time.Time{}, time.Time{}, 0, "", ops)
+		res, err := s.st.write(ctx, s.key(), now, writeReq{mode: modeUpdate, ops: ops, idx: idx})
 		switch {
 		case err == nil:
 			s.written(res)
@@ -221,26 +261,41 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 		s.created, s.deadline = now, now.Add(s.st.opts.AbsoluteTimeout)
 	}
 	s.applyPending(s.values)
-	if s.state == stateFresh && len(s.values) == 0 && len(extra) == 0 {
+	if s.state == stateFresh && len(s.values) == 0 && len(extra) == 0 && !s.bindSet {
 		// Nothing to store (a Delete or Clear on a session that does
 		// not exist): create nothing, issue nothing.
 		s.dirty, s.cleared = nil, false
 		return writeResult{}, nil
 	}
-	ops := make([]any, 0, 3*len(s.values)+len(extra))
+	ops := make([]any, 0, 3*len(s.values)+len(extra)+6)
 	for f, v := range s.values {
 		ops = append(ops, "s", f, v)
 	}
-	ops = append(ops, extra...)
-	stored := 0
+	n := len(ops)
+	stored, oldTag := 0, ""
 	if s.state == statePending {
-		stored = s.takenSize
+		stored, oldTag = s.takenSize, keyTag(storeKey(s.st.opts.KeyPrefix, s.oldID))
+	}
+	w := writeReq{mode: modeCreate, created: s.created, deadline: s.deadline, stored: stored}
+	if s.state == statePending {
+		w.take, w.nonce = takeKey(storeKey(s.st.opts.KeyPrefix, s.oldID)), s.takeNonce
 	}
 	for range 3 {
 		s.setID(newID())
-		res, err := s.st.write(ctx, s.key(), modeCreate, now, s.created, s.deadline, stored, "", ops)
+		bops, idx := s.bindingOps(keyTag(s.key()), oldTag, true)
+		w.ops, w.idx = append(append(ops[:n], bops...), extra...), idx
+		res, err := s.st.write(ctx, s.key(), now, w)
 		if err == errExists {
 			continue
+		}
+		if err == errTakeLost {
+			// Destroyed while renewed: what this request set starts a
+			// new session, without the destroyed one's data.
+			s.fresh()
+			s.takeNonce = ""
+			s.clearToken = true
+			s.applyPending(nil)
+			return s.flush(ctx, now, extra, existingOnly, final)
 		}
 		if err != nil {
 			if final || errors.Is(err, ErrUnavailable) {
@@ -287,6 +342,8 @@ func (s *Session) undoTake(ctx context.Context, now time.Time, cause error) {
 
 // written records a successful write.
 func (s *Session) written(res writeResult) {
+	s.user, s.label = s.binding()
+	s.bindSet = false
 	s.state = stateLive
 	s.deadline = res.deadline
 	if s.created.IsZero() {
@@ -364,6 +421,9 @@ func (s *Session) Set(key string, v any) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.discarded {
+		return errDiscarded
+	}
 	if s.lateChange() {
 		return fmt.Errorf("%w: set %q would start a session", ErrCommitted, key)
 	}
@@ -427,6 +487,9 @@ func (s *Session) Incr(key string, delta int64) (int64, error) {
 	defer s.mu.Unlock()
 	if s.err != nil {
 		return 0, s.err
+	}
+	if s.discarded {
+		return 0, errDiscarded
 	}
 	f := dataPrefix + key
 	res, err := s.flush(s.ctx, s.st.now(), []any{"i", f, delta}, s.committed, false)
@@ -521,6 +584,9 @@ func (s *Session) Renew() error {
 	if s.committed {
 		return fmt.Errorf("%w: renew", ErrCommitted)
 	}
+	if s.discarded {
+		return errDiscarded
+	}
 	s.resolve()
 	if s.state != stateToken && s.state != stateLive {
 		// Not in the store (or renewed already): the new id is drawn
@@ -542,6 +608,7 @@ func (s *Session) Renew() error {
 		return nil
 	}
 	s.oldID, s.takeNonce, s.takenSize = s.id, nonce, rec.size
+	s.user, s.label = rec.user, rec.label
 	s.applyPending(rec.values)
 	s.created, s.deadline = rec.created, rec.deadline
 	s.noteSeen(rec.seen)
@@ -559,18 +626,77 @@ func (s *Session) Destroy() error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.discarded {
+		return errDiscarded
+	}
 	s.resolve()
 	if s.state == stateToken || s.state == stateLive {
-		if err := s.st.remove(s.ctx, s.key()); err != nil {
+		if err := s.st.remove(s.ctx, s.key(), s.user); err != nil {
 			s.err = err
 			return err
 		}
 		s.clearToken = true
 	}
 	s.fresh()
-	s.dirty, s.cleared, s.issue, s.rewrite = nil, false, false, false
+	s.dirty, s.cleared, s.issue, s.rewrite, s.bindSet = nil, false, false, false, false
 	s.takeNonce = ""
+	s.persist, s.persistSet = persistDefault, false // a later session is a new one
 	return nil
+}
+
+// errDiscarded is what changes that need the store get after
+// Store.Discard.
+var errDiscarded = fmt.Errorf("%w: the session was discarded (the handler panicked)", ErrCommitted)
+
+// BindUser binds the session to a user, for the per-user index: listing a
+// user's sessions (Store.ListSessions), ending one (RevokeSession) or all
+// of them (DestroyUserSessions). Call it at login, after Renew: the
+// binding is written at Save with the renewed record, in the same round
+// trip. label is the app's short description of the session (a user
+// agent, a device name), cut to MaxLabelLen bytes; it is listed with it.
+// Binding to another user (a shared computer) leaves the first user's
+// index. Renew keeps the binding; Destroy ends it.
+func (s *Session) BindUser(user, label string) error {
+	if s == nil {
+		return ErrNoSession
+	}
+	if user == "" {
+		return fmt.Errorf("%w: BindUser: empty user id", ErrInvalidOptions)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lateChange() {
+		return fmt.Errorf("%w: a binding would start a session", ErrCommitted)
+	}
+	s.bindUser, s.bindLabel, s.bindSet = user, capLabel(label), true
+	return nil
+}
+
+// BoundUser returns the user the session is bound to (BindUser), or "".
+// It loads the session when needed.
+func (s *Session) BoundUser() (string, error) {
+	if s == nil {
+		return "", ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bindSet {
+		return s.bindUser, nil
+	}
+	if err := s.ensure(); err != nil {
+		return "", err
+	}
+	return s.user, nil
+}
+
+// Handle returns the session's handle, as Store.ListSessions shows it, or
+// "" for a session not in the store yet. It changes with Renew (after
+// Save).
+func (s *Session) Handle() string {
+	if tag := s.tag(); tag != "" {
+		return handleOf(tag)
+	}
+	return ""
 }
 
 // RememberMe chooses, for this session, between a persistent cookie

@@ -193,18 +193,25 @@ func (st *Store) save(ctx context.Context, c Carrier, s *Session) error {
 		return s.err
 	}
 	now := st.now()
+	var ferr error
 	switch {
 	case s.hasChanges():
 		// After the commit no token can reach the client: only a session
 		// already in the store can take changes.
 		if _, err := s.flush(ctx, now, nil, s.committed, true); err != nil {
-			if err == errGone {
-				return fmt.Errorf("%w: the changes would start a session", ErrCommitted)
-			}
-			if errors.Is(err, ErrUnavailable) {
+			switch {
+			case err == errGone:
+				err = fmt.Errorf("%w: the changes would start a session", ErrCommitted)
+			case errors.Is(err, ErrUnavailable):
 				s.err = err
 			}
-			return err
+			if !s.issue || s.state != stateLive || s.committed {
+				return err
+			}
+			// An earlier write of this request (an Incr after Renew)
+			// created the session: its token must still reach the
+			// client, or the failed save would log the user out.
+			ferr = err
 		}
 	case s.refreshDue && s.state == stateLive:
 		// A read-only request: the idle TTL and last-seen time are
@@ -248,5 +255,5 @@ func (st *Store) save(ctx context.Context, c Carrier, s *Session) error {
 		s.noStore = true
 	}
 	s.issue, s.clearToken, s.rewrite, s.persistSet = false, false, false, false
-	return nil
+	return ferr
 }

@@ -13,7 +13,7 @@ import (
 
 // commonChecks are the behaviours every transport must show.
 func commonChecks() []check {
-	return []check{
+	return append([]check{
 		{"untouched", checkUntouched},
 		{"read-without-session", checkReadWithoutSession},
 		{"set-then-get", checkSetThenGet},
@@ -35,7 +35,7 @@ func commonChecks() []check {
 		{"store-cut", checkStoreCut},
 		{"store-stall", checkStoreStall},
 		{"parity", checkParity},
-	}
+	}, accountChecks()...)
 }
 
 // wantNoToken fails t if r sets or clears the client's token.

@@ -2,6 +2,7 @@ package sessionstest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -113,7 +114,7 @@ func (f *fixture) storeURL() string { return f.e.viaProxy(f.proxy.addr()) }
 // serve mounts the kit's routes for st with the harness.
 func (f *fixture) serve(t testing.TB, st *sessions.Store) string {
 	t.Helper()
-	base := f.e.h.Serve(t, st, kitRoutes())
+	base := f.e.h.Serve(t, st, kitRoutes(st))
 	if !strings.HasPrefix(base, "http://127.0.0.1:") && !strings.HasPrefix(base, "http://[::1]:") {
 		t.Fatalf("sessionstest: Harness.Serve returned %q, want an http://127.0.0.1:PORT URL", base)
 	}
@@ -208,9 +209,10 @@ func mint(t testing.TB, st *sessions.Store, values map[string]string) *http.Resp
 	return w.Result()
 }
 
-// warmUp runs both store scripts once on the server, so that the command
-// counts of the checks do not depend on whether the server has them
-// cached yet (a first run costs EVALSHA and EVAL).
+// warmUp runs every store script once on the server (a write, a read, an
+// Incr, a Renew with a binding, a listing, a logout everywhere), so that
+// the command counts of the checks do not depend on whether the server has
+// them cached yet (a first run costs EVALSHA and EVAL).
 func (e *env) warmUp(t *testing.T) {
 	t.Helper()
 	tk := cookieKit(e)
@@ -219,14 +221,24 @@ func (e *env) warmUp(t *testing.T) {
 	defer raw.deletePrefix(t, prefix)
 	st := tk.newStore(t, e.storeURL.String(), sessions.StoreOptions{KeyPrefix: prefix})
 	resp := mint(t, st, map[string]string{"x": "1"})
+	ctx := context.Background()
 	w := httptest.NewRecorder()
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	for _, ck := range resp.Cookies() {
 		r.AddCookie(ck)
 	}
 	c := sessions.HTTPCarrier(w, r)
-	s := st.Load(context.Background(), c)
+	s := st.Load(ctx, c)
 	if _, _, err := sessions.Get[string](s, "x"); err != nil {
 		t.Fatalf("sessionstest: warm-up read: %v", err)
+	}
+	_, err1 := s.Incr("n", 1)
+	err2 := s.Renew()
+	err3 := s.BindUser("warm-up", "")
+	err4 := st.Save(ctx, c, s)
+	_, err5 := st.ListSessions(ctx, "warm-up", s)
+	_, err6 := st.DestroyUserSessions(ctx, "warm-up", nil)
+	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
+		t.Fatalf("sessionstest: warm-up: %v", err)
 	}
 }

@@ -41,6 +41,8 @@ type proxy struct {
 	cmds   []string      // session commands since the last reset
 	lose   bool          // lose the reply to the next session command
 	hold   chan struct{} // with lose: hold that reply until this is closed
+	delay  chan struct{} // hold a session command until this is closed
+	skip   int           // with delay: the commands to let pass first
 }
 
 // pair is one proxied connection.
@@ -49,6 +51,7 @@ type pair struct {
 	tainted        bool          // bytes were dropped while stalled: the stream is broken
 	loseReply      bool          // drop the connection instead of the next reply
 	held           chan struct{} // with loseReply: wait for it to close first
+	delayed        chan struct{} // forward the client's bytes once this is closed
 	done           chan struct{} // closed with the pair
 	once           sync.Once
 }
@@ -128,6 +131,13 @@ func (p *proxy) pump(pr *pair, src, dst net.Conn, sc *respScanner) {
 		if n > 0 {
 			if sc != nil {
 				sc.feed(buf[:n])
+				if d := p.takeDelay(pr); d != nil {
+					select {
+					case <-d:
+					case <-pr.done:
+						return
+					}
+				}
 			}
 			if sc == nil && p.losing(pr) {
 				if pr.held != nil {
@@ -171,6 +181,32 @@ func (p *proxy) loseNextReply() {
 	p.mu.Unlock()
 }
 
+// delayNextCommand holds the next session command (and whatever the
+// client sends with it) before the server, until release is called; then
+// it goes on. It stages a slow request whose write reaches the store after
+// another request's.
+func (p *proxy) delayNextCommand() (release func()) { return p.delayCommand(0) }
+
+// delayCommand is delayNextCommand for the session command after the next
+// skip ones.
+func (p *proxy) delayCommand(skip int) (release func()) {
+	ch := make(chan struct{})
+	p.mu.Lock()
+	p.delay, p.skip = ch, skip
+	p.mu.Unlock()
+	var once sync.Once
+	return func() { once.Do(func() { close(ch) }) }
+}
+
+// takeDelay returns, once, the delay marked on pr by its last command.
+func (p *proxy) takeDelay(pr *pair) chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	d := pr.delayed
+	pr.delayed = nil
+	return d
+}
+
 // holdNextReply holds the reply to the next session command, while the
 // server has run it, until release is called; then the reply is lost and
 // that connection closed. It stages a reply that comes back after the
@@ -206,6 +242,13 @@ func (p *proxy) record(pr *pair, name string) {
 	p.cmds = append(p.cmds, name)
 	if p.lose {
 		p.lose, pr.loseReply, pr.held, p.hold = false, true, p.hold, nil
+	}
+	if p.delay != nil {
+		if p.skip > 0 {
+			p.skip--
+		} else {
+			pr.delayed, p.delay = p.delay, nil
+		}
 	}
 	p.mu.Unlock()
 }

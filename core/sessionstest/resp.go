@@ -194,6 +194,18 @@ func (rc *respConn) contents(t testing.TB, key string) []string {
 		}
 		s, _ := v.(string)
 		return []string{s}
+	case "zset":
+		v, err := rc.do("ZRANGE", key, "0", "-1")
+		if err != nil {
+			t.Fatalf("sessionstest: ZRANGE: %v", err)
+		}
+		arr, _ := v.([]any)
+		var out []string
+		for _, m := range arr {
+			s, _ := m.(string)
+			out = append(out, s)
+		}
+		return out
 	case "none":
 		return nil
 	}

@@ -195,3 +195,37 @@ func TestRenewReplyAfterTimeout(t *testing.T) {
 		t.Errorf("the session after a Renew that timed out: user = %q, %v; want ada", v, err)
 	}
 }
+
+// A take whose command reaches the store only after the client gave up
+// (and undid it) takes nothing: the session is still there afterwards.
+func TestRenewTakeDelayedPastTimeout(t *testing.T) {
+	e := newEnv(t, Harness{})
+	prefix := newPrefix()
+	raw := dialRESP(t, e)
+	t.Cleanup(func() { raw.deletePrefix(t, prefix) })
+	p := startProxy(t, e.addr)
+	u := *e.storeURL
+	u.Host = p.addr()
+	u.RawQuery = "max_retries=-1"
+	st := cookieKit(e).newStore(t, u.String(), sessions.StoreOptions{KeyPrefix: prefix, Timeout: 200 * time.Millisecond})
+	prev := mint(t, st, map[string]string{"user": "ada"})
+	var renewErr error
+	release := func() {}
+	roundTrip(t, st, prev, func(s *sessions.Session) {
+		release = p.delayNextCommand()
+		renewErr = s.Renew()
+	})
+	release() // the take reaches the store now, after its undo
+	if !errors.Is(renewErr, sessions.ErrUnavailable) {
+		t.Fatalf("Renew with its take delayed past the timeout: %v, want ErrUnavailable", renewErr)
+	}
+	time.Sleep(100 * time.Millisecond)
+	var (
+		v   string
+		err error
+	)
+	roundTrip(t, st, prev, func(s *sessions.Session) { v, _, err = sessions.Get[string](s, "user") })
+	if err != nil || v != "ada" {
+		t.Errorf("after a take that arrived late: user = %q, %v; want ada", v, err)
+	}
+}

@@ -13,8 +13,8 @@ import (
 // that read (/get, /incr, /keys, ...) ignore store errors and answer 200
 // with an empty result: the integration itself must turn a store failure
 // into a 503, whatever the route answered.
-func kitRoutes() []Route {
-	return []Route{
+func kitRoutes(st *sessions.Store) []Route {
+	return append([]Route{
 		{http.MethodGet, "/untouched", routeUntouched},
 		{http.MethodGet, "/get", routeGet},
 		{http.MethodPost, "/set", routeSet},
@@ -28,7 +28,7 @@ func kitRoutes() []Route {
 		{http.MethodPost, "/clear", routeClear},
 		{http.MethodGet, "/keys", routeKeys},
 		{http.MethodGet, "/isnew", routeIsNew},
-	}
+	}, accountRoutes(st)...)
 }
 
 type obj = map[string]any

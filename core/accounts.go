@@ -1,0 +1,393 @@
+package sessions
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// A per-user session index: sessions bound to a user (Session.BindUser)
+// are listed in a sorted set per user, under the key
+// prefix + "u:{" + hash of the user id + "}", whose members are the tags of
+// the sessions' keys, scored by when each was added (Unix ms). The index
+// lives in another hash slot than the sessions, so no step spans both: a
+// session's record and its index entry are written by separate commands
+// (pipelined in one round trip), and every reader of the index copes with
+// either coming first:
+//
+//   - an entry whose session is missing is pruned only once it is older
+//     than the journal TTL (its create may still be on its way);
+//   - DestroyUserSessions removes only the entries of sessions it deleted,
+//     so a login racing it either dies with its entry or keeps both;
+//   - saves never create records, so no slow request can bring a destroyed
+//     session back.
+//
+// Entries older than AbsoluteTimeout are dropped on every touch of the
+// index (no session outlives that), and the index key expires
+// AbsoluteTimeout after its last addition.
+
+// Field names of the binding in a session record.
+const (
+	fieldUser  = "_u" // the bound user id
+	fieldLabel = "_l" // the app's label for the session (a user agent, say)
+)
+
+// MaxLabelLen caps a session's label, in bytes.
+const MaxLabelLen = 200
+
+// SessionInfo describes one live session of a user, for a "where you're
+// signed in" page. It holds no id and no store key: Handle names the
+// session for RevokeSession, and cannot be turned into a credential.
+type SessionInfo struct {
+	Handle   string    // opaque and stable for the session's life (it changes with Renew)
+	Created  time.Time // when the session was created
+	LastSeen time.Time // its last use (exact to within StoreOptions.RefreshInterval)
+	Label    string    // what the app passed to BindUser
+	Current  bool      // it is the session ListSessions was given
+}
+
+// indexScript updates a user's index (KEYS[1]): it drops entries older
+// than ARGV[2] ms, then adds (ARGV[4] "a", scored ARGV[1], now) or removes
+// ("r") the members ARGV[5...]. After an addition the key lives ARGV[2] ms
+// and, with a cap ARGV[3] > 0, the oldest entries past the cap are removed
+// and returned, for the caller to end their sessions.
+var indexScript = redis.NewScript(`
+local k = KEYS[1]
+local now, keep, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', k, '-inf', now - keep)
+for i = 5, #ARGV do
+  if ARGV[4] == 'a' then redis.call('ZADD', k, now, ARGV[i]) else redis.call('ZREM', k, ARGV[i]) end
+end
+local out = {}
+if ARGV[4] == 'a' then
+  local n = redis.call('ZCARD', k)
+  out[1] = tostring(n)
+  if cap > 0 and n > cap then
+    local evicted = redis.call('ZRANGE', k, 0, n - cap - 1)
+    redis.call('ZREM', k, unpack(evicted))
+    for _, m in ipairs(evicted) do out[#out+1] = m end
+  end
+  redis.call('PEXPIRE', k, keep)
+end
+return out
+`)
+
+// endScript ends the session at KEYS[1] (KEYS[2] its take key) if it is
+// bound to user ARGV[1]: a session bound to another user since is left
+// alone. A session being renewed (its record at its take key) ends too,
+// and its Renew with it. It returns 1 when it deleted the session.
+var endScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], '_u') == ARGV[1] then
+  redis.call('DEL', KEYS[1], KEYS[2])
+  return 1
+end
+if redis.call('TYPE', KEYS[2]).ok == 'hash' and redis.call('HGET', KEYS[2], '_u') == ARGV[1] then
+  redis.call('DEL', KEYS[2])
+  return 1
+end
+return 0
+`)
+
+// indexOp is one change to a user's index that a save makes.
+type indexOp struct {
+	user string
+	add  bool
+	tag  string
+}
+
+// indexKey is the key of a user's index.
+func (st *Store) indexKey(user string) string {
+	sum := sha256.Sum256([]byte(user))
+	return st.opts.KeyPrefix + "u:{" + base64.RawURLEncoding.EncodeToString(sum[:16]) + "}"
+}
+
+// keyTag returns the hash tag of a session key (the part in braces).
+func keyTag(key string) string {
+	i := strings.LastIndexByte(key, '{')
+	return key[i+1 : len(key)-1]
+}
+
+// tagKey is keyTag's inverse.
+func (st *Store) tagKey(tag string) string { return st.opts.KeyPrefix + "{" + tag + "}" }
+
+// handleOf derives a session's handle from its key tag: one more hash,
+// so that the handle leads to neither the id nor the store key.
+func handleOf(tag string) string {
+	sum := sha256.Sum256([]byte("gosessions handle v1\x00" + tag))
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
+}
+
+// indexKeep is how long an index entry may stand: no session outlives
+// its absolute timeout from its last Renew or creation.
+func (st *Store) indexKeep() time.Duration { return st.opts.AbsoluteTimeout + time.Minute }
+
+// queueIndex adds a user index update to pipe.
+func (st *Store) queueIndex(ctx context.Context, pipe redis.Pipeliner, now time.Time, ops []indexOp) []*redis.Cmd {
+	var cmds []*redis.Cmd
+	for _, op := range ops {
+		mode := "r"
+		if op.add {
+			mode = "a"
+		}
+		cmds = append(cmds, indexScript.EvalSha(ctx, pipe, []string{st.indexKey(op.user)},
+			now.UnixMilli(), st.indexKeep().Milliseconds(), st.opts.MaxSessionsPerUser, mode, op.tag))
+	}
+	return cmds
+}
+
+// indexed settles the index updates of a save: it ends the sessions a
+// capped index pushed out (oldest first), and prunes a large index of the
+// entries of ended sessions, every pruneEvery additions past pruneFrom, so
+// that a user who logs in often and never logs out keeps a small index.
+func (st *Store) indexed(ctx context.Context, ops []indexOp, cmds []*redis.Cmd) {
+	for i, c := range cmds {
+		res, _ := c.StringSlice()
+		if !ops[i].add || len(res) == 0 {
+			continue
+		}
+		if tags := res[1:]; len(tags) > 0 {
+			st.end(context.WithoutCancel(ctx), ops[i].user, tags, nil)
+		}
+		if n, _ := strconv.Atoi(res[0]); n >= pruneFrom && n%pruneEvery == 0 {
+			st.userEntries(context.WithoutCancel(ctx), ops[i].user)
+		}
+	}
+}
+
+// Index pruning of ended sessions at login: see indexed.
+const (
+	pruneFrom  = 64
+	pruneEvery = 16
+)
+
+// pipeline runs fn's commands in one round trip. Scripts in a pipeline run
+// by SHA, which cannot fall back to EVAL by itself: on NOSCRIPT (a server
+// that restarted, or a new one) the scripts are loaded and the pipeline
+// run once more, which is safe, since its writes are retry-safe.
+func (st *Store) pipeline(ctx context.Context, fn func(redis.Pipeliner)) error {
+	for attempt := 0; ; attempt++ {
+		cmds, err := st.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+			fn(pipe)
+			return nil
+		})
+		if err == nil || attempt > 0 || !noScript(cmds) {
+			return err
+		}
+		for _, s := range []*redis.Script{writeScript, finishScript, indexScript, endScript} {
+			if err := s.Load(ctx, st.client).Err(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// noScript reports whether a command of a pipeline failed for a script
+// the server did not have.
+func noScript(cmds []redis.Cmder) bool {
+	for _, c := range cmds {
+		if err := c.Err(); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+			return true
+		}
+	}
+	return false
+}
+
+// userEntries reads a user's index and the sessions it names, pruning the
+// entries of sessions that ended. It returns the live ones, by key tag.
+func (st *Store) userEntries(ctx context.Context, user string) ([]string, map[string][]any, error) {
+	if user == "" {
+		return nil, nil, fmt.Errorf("%w: empty user id", ErrInvalidOptions)
+	}
+	ctx, cancel := st.storeCtx(ctx)
+	defer cancel()
+	now := st.now()
+	ikey := st.indexKey(user)
+	members, err := st.client.ZRangeWithScores(ctx, ikey, 0, -1).Result()
+	if err != nil {
+		return nil, nil, unavailable("index", err)
+	}
+	if len(members) == 0 {
+		return nil, nil, nil
+	}
+	cmds := make([]*redis.SliceCmd, len(members))
+	_, err = st.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, m := range members {
+			cmds[i] = pipe.HMGet(ctx, st.tagKey(m.Member.(string)), fieldMeta, fieldSeen, fieldLabel, fieldUser)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, unavailable("index", err)
+	}
+	var live []string
+	infos := make(map[string][]any, len(members))
+	var dead []any
+	settled := now.Add(-st.journalTTL()).UnixMilli()
+	for i, m := range members {
+		tag := m.Member.(string)
+		v := cmds[i].Val()
+		_, deadline, ok := parseMeta(str(v[0]))
+		switch {
+		case ok && deadline.After(now) && str(v[3]) == user:
+			live = append(live, tag)
+			infos[tag] = v
+		case int64(m.Score) < settled:
+			// Ended (or bound to another user since): prune it. A
+			// younger entry may belong to a create still on its way.
+			dead = append(dead, tag)
+		}
+	}
+	if len(dead) > 0 {
+		st.client.ZRem(ctx, ikey, dead...)
+	}
+	return live, infos, nil
+}
+
+// str reads a nullable HMGET value.
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// ListSessions returns the live sessions bound to user, oldest first,
+// marking current (the session of the request at hand, or nil) as
+// Current. It prunes the index of sessions that ended. It needs no
+// request: a background job may call it.
+func (st *Store) ListSessions(ctx context.Context, user string, current *Session) ([]SessionInfo, error) {
+	live, infos, err := st.userEntries(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	cur := current.tag()
+	out := make([]SessionInfo, 0, len(live))
+	for _, tag := range live {
+		v := infos[tag]
+		created, _, _ := parseMeta(str(v[0]))
+		out = append(out, SessionInfo{
+			Handle:   handleOf(tag),
+			Created:  created,
+			LastSeen: msTime(str(v[1])),
+			Label:    str(v[2]),
+			Current:  tag == cur,
+		})
+	}
+	slices.SortStableFunc(out, func(a, b SessionInfo) int { return a.Created.Compare(b.Created) })
+	return out, nil
+}
+
+// RevokeSession ends the session of user named by handle (from
+// ListSessions) at once, wherever it is in use. It returns how many
+// sessions it ended: 0 when handle names no live session of user.
+func (st *Store) RevokeSession(ctx context.Context, user, handle string) (int, error) {
+	live, _, err := st.userEntries(ctx, user)
+	if err != nil {
+		return 0, err
+	}
+	for _, tag := range live {
+		if handleOf(tag) == handle {
+			return st.end(ctx, user, []string{tag}, nil)
+		}
+	}
+	return 0, nil
+}
+
+// DestroyUserSessions ends every session bound to user ("log out
+// everywhere": after a password change, say) but except (the session of
+// the request at hand, for "sign out my other sessions"; nil for none),
+// and returns how many it ended. A session whose save is under way when it
+// runs cannot come back (saves never create records); a login racing it
+// either ends with it or survives with its index entry.
+func (st *Store) DestroyUserSessions(ctx context.Context, user string, except *Session) (int, error) {
+	if user == "" {
+		return 0, fmt.Errorf("%w: empty user id", ErrInvalidOptions)
+	}
+	ctx, cancel := st.storeCtx(ctx)
+	defer cancel()
+	members, err := st.client.ZRangeWithScores(ctx, st.indexKey(user), 0, -1).Result()
+	if err != nil {
+		return 0, unavailable("index", err)
+	}
+	keep := except.tag()
+	var tags []string
+	settled := map[string]bool{}
+	limit := st.now().Add(-st.journalTTL()).UnixMilli()
+	for _, m := range members {
+		if tag := m.Member.(string); tag != keep {
+			tags = append(tags, tag)
+			settled[tag] = int64(m.Score) < limit
+		}
+	}
+	return st.end(ctx, user, tags, settled)
+}
+
+// end deletes the sessions of user at tags and removes from the index the
+// entries of those it deleted, and of those that had ended already when
+// settled says their entry is old enough (see userEntries).
+func (st *Store) end(ctx context.Context, user string, tags []string, settled map[string]bool) (int, error) {
+	if len(tags) == 0 {
+		return 0, nil
+	}
+	ctx, cancel := st.storeCtx(ctx)
+	defer cancel()
+	cmds := make([]*redis.Cmd, len(tags))
+	err := st.pipeline(ctx, func(pipe redis.Pipeliner) {
+		for i, tag := range tags {
+			k := st.tagKey(tag)
+			cmds[i] = endScript.EvalSha(ctx, pipe, []string{k, takeKey(k)}, user)
+		}
+	})
+	if err != nil {
+		return 0, unavailable("destroy", err)
+	}
+	var n int
+	var gone []any
+	for i, c := range cmds {
+		switch r, _ := c.Int(); {
+		case r == 1:
+			n++
+			gone = append(gone, tags[i])
+		case settled[tags[i]]:
+			gone = append(gone, tags[i])
+		}
+	}
+	if len(gone) > 0 {
+		// Not the entries of sessions still being created: they stay.
+		if err := st.client.ZRem(ctx, st.indexKey(user), gone...).Err(); err != nil {
+			return n, unavailable("index", err)
+		}
+	}
+	return n, nil
+}
+
+// tag returns the key tag of the session's id, or "" for none.
+func (s *Session) tag() string {
+	if s == nil {
+		return ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.idKey == "" || (s.state != stateLive && s.state != stateToken) {
+		return ""
+	}
+	return keyTag(s.idKey)
+}
+
+// capLabel cuts a label to MaxLabelLen bytes, on a rune boundary.
+func capLabel(label string) string {
+	if len(label) <= MaxLabelLen {
+		return label
+	}
+	label = label[:MaxLabelLen]
+	for len(label) > 0 && !utf8.ValidString(label) {
+		label = label[:len(label)-1]
+	}
+	return label
+}
