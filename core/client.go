@@ -1,10 +1,14 @@
 package sessions
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -35,6 +39,19 @@ var clientSchemes = []string{
 // A malformed URL is refused with an error wrapping ErrInvalidOptions that
 // never echoes a credential.
 func NewClient(rawURL string) (redis.UniversalClient, error) {
+	return NewClientWith(rawURL, ClientOptions{})
+}
+
+// ClientOptions are NewClientWith's options beyond the URL. The zero value
+// is NewClient.
+type ClientOptions struct {
+	// Dialer opens the connections to the store's nodes (and to the
+	// Sentinels), for a proxy, a tunnel or a test. Default: net.Dialer.
+	Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// NewClientWith is NewClient with options.
+func NewClientWith(rawURL string, co ClientOptions) (redis.UniversalClient, error) {
 	if strings.TrimSpace(rawURL) == "" {
 		return nil, fmt.Errorf("%w: the store URL is empty (want redis://host:port/0 or another of %s)", ErrInvalidOptions, strings.Join(clientSchemes, ", "))
 	}
@@ -108,21 +125,22 @@ func NewClient(rawURL string) (redis.UniversalClient, error) {
 	_, dialRetries := q["dialer_retries"]
 	switch kind {
 	case "cluster":
-		return newClusterClient(u, q, hosts, retries, dialRetries, secret)
+		return newClusterClient(u, q, hosts, dialRetries, co, secret)
 	case "sentinel":
-		return newSentinelClient(u, q, hosts, base, retries, dialRetries, secret)
+		return newSentinelClient(u, q, hosts, base, retries, dialRetries, co, secret)
 	}
 	opt, err := redis.ParseURL(u.String())
 	if err != nil {
 		return nil, secret(err)
 	}
+	opt.Dialer = co.Dialer
 	opt.ContextTimeoutEnabled = true
 	failFast(&opt.MaxRetries, &opt.DialerRetries, retries, dialRetries)
 	return redis.NewClient(opt), nil
 }
 
 // newClusterClient is NewClient for redis+cluster URLs.
-func newClusterClient(u *url.URL, q url.Values, hosts []string, retries, dialRetries bool, secret func(error) error) (redis.UniversalClient, error) {
+func newClusterClient(u *url.URL, q url.Values, hosts []string, dialRetries bool, co ClientOptions, secret func(error) error) (redis.UniversalClient, error) {
 	if p := strings.Trim(u.Path, "/"); p != "" {
 		return nil, fmt.Errorf("%w: a Cluster URL takes no database (a Cluster has only database 0)", ErrInvalidOptions)
 	}
@@ -134,13 +152,29 @@ func newClusterClient(u *url.URL, q url.Values, hosts []string, retries, dialRet
 	if err != nil {
 		return nil, secret(err)
 	}
+	opt.Dialer = co.Dialer
 	opt.ContextTimeoutEnabled = true
-	failFast(&opt.MaxRetries, &opt.DialerRetries, retries, dialRetries)
-	return redis.NewClusterClient(opt), nil
+	// A Cluster's retries are its redirections (max_redirects); its node
+	// clients keep go-redis's default of none.
+	if !dialRetries {
+		opt.DialerRetries = 1
+	}
+	if opt.TLSConfig != nil {
+		// Check each node's certificate against its own name, not the
+		// first seed's.
+		opt.TLSConfig.ServerName = ""
+	}
+	// A primary that dies answers no MOVED: reload the slot map often,
+	// and at once on a network error, so that its replica's promotion
+	// is seen within seconds rather than a minute.
+	opt.ClusterStateReloadInterval = time.Second
+	c := redis.NewClusterClient(opt)
+	c.AddHook(reloadOnNetError{c})
+	return c, nil
 }
 
 // newSentinelClient is NewClient for redis+sentinel URLs.
-func newSentinelClient(u *url.URL, q url.Values, hosts []string, base string, retries, dialRetries bool, secret func(error) error) (redis.UniversalClient, error) {
+func newSentinelClient(u *url.URL, q url.Values, hosts []string, base string, retries, dialRetries bool, co ClientOptions, secret func(error) error) (redis.UniversalClient, error) {
 	path := strings.Split(strings.Trim(u.Path, "/"), "/")
 	if path[0] == "" || len(path) > 2 {
 		return nil, fmt.Errorf("%w: a Sentinel URL needs /MASTER or /MASTER/db after the hosts", ErrInvalidOptions)
@@ -170,6 +204,7 @@ func newSentinelClient(u *url.URL, q url.Values, hosts []string, base string, re
 	}
 	opt.Username, opt.Password = user, pass
 	opt.SentinelUsername, opt.SentinelPassword = sentUser, sentPass
+	opt.Dialer = co.Dialer
 	opt.ContextTimeoutEnabled = true
 	failFast(&opt.MaxRetries, &opt.DialerRetries, retries, dialRetries)
 	return redis.NewFailoverClient(opt), nil
@@ -184,5 +219,35 @@ func failFast(maxRetries, dialerRetries *int, retriesSet, dialSet bool) {
 	}
 	if !dialSet {
 		*dialerRetries = 1
+	}
+}
+
+// reloadOnNetError reloads a Cluster client's slot map when a command
+// fails on the network (a dead primary), instead of waiting for the next
+// periodic reload.
+type reloadOnNetError struct{ c *redis.ClusterClient }
+
+func (h reloadOnNetError) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h reloadOnNetError) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		h.check(err)
+		return err
+	}
+}
+
+func (h reloadOnNetError) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		h.check(err)
+		return err
+	}
+}
+
+func (h reloadOnNetError) check(err error) {
+	var ne net.Error
+	if err != nil && (errors.As(err, &ne) || errors.Is(err, io.EOF) || strings.Contains(err.Error(), "CLUSTERDOWN")) {
+		h.c.ReloadState(context.Background())
 	}
 }

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# The one test command: starts a private redis-server on a free loopback
-# port, runs vet and the race-enabled tests of every module in go.work, then
-# builds, vets, tests and tidy-checks each module alone (GOWORK=off, so a
-# missing require shows), and always stops the server it started.
+# The one test command: starts a private redis-server, a Redis Cluster
+# (three primaries, one replica each) and a Sentinel-managed primary with a
+# replica, all on free loopback ports; runs vet and the race-enabled tests of
+# every module in go.work against the single server, then the conformance
+# kit and the programs' contract test against the Cluster and the Sentinel
+# set-up; builds, vets, tests and tidy-checks each module alone
+# (GOWORK=off, so a missing require shows); and always stops the servers it
+# started.
 #
 
 set -euo pipefail
@@ -10,7 +14,11 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 . scripts/redis.sh
-start_redis
+. scripts/cluster.sh
+. scripts/sentinel.sh
+start_redis    # first: the others keep the EXIT trap it sets
+start_cluster  # REDICT_CLUSTER_URL: three primaries, one replica each
+start_sentinel # REDICT_SENTINEL_URL: a primary, a replica, three Sentinels
 
 # Tests that need the server fail, rather than skip, when it is missing.
 export SESSIONS_REQUIRE_STORE=1
@@ -24,6 +32,16 @@ for m in $modules; do (cd "$m" && go vet ./...) || status=1; done
 echo "== go test -race (workspace)"
 for m in $modules; do
   (cd "$m" && go test -race -count=1 -timeout 10m ./...) || status=1
+done
+
+echo "== the conformance kit and the programs' contract on a Cluster and behind Sentinel"
+for topo in cluster sentinel; do
+  url=$REDICT_CLUSTER_URL
+  [ $topo = sentinel ] && url=$REDICT_SENTINEL_URL
+  (cd core && REDICT_URL=$url go test -race -count=1 -timeout 10m -run 'TestMiddlewareConformance' . ./sessionstest) \
+    || { echo "the kit fails on the $topo"; status=1; }
+  (cd examples && REDICT_URL=$url go test -count=1 -timeout 10m -run 'TestContract' ./internal/contract) \
+    || { echo "the programs' contract fails on the $topo"; status=1; }
 done
 
 echo "== each module alone (GOWORK=off)"

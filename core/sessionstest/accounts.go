@@ -251,8 +251,8 @@ func checkAccountsExpiry(t *testing.T, s *suite) {
 // prefix, through a proxy of its own: a second app instance.
 func (f *fixture) second(t *testing.T) (*proxy, string) {
 	t.Helper()
-	p := startProxy(t, f.e.addr)
-	st := f.tk.newStore(t, f.e.viaProxy(p.addr()), f.so)
+	p := startProxy(t, f.e)
+	st := f.tk.newStore(t, p.url(""), f.so)
 	return p, f.serve(t, st)
 }
 
@@ -304,7 +304,7 @@ func checkAccountsLoginRace(t *testing.T, s *suite) {
 	p2.reset()
 	// The login's take goes through; its save (record and index entry)
 	// is delayed past the logout-all.
-	release := p2.delayCommand(1)
+	release := p2.delayCommands(1)
 	done := make(chan reply, 1)
 	go func() {
 		r, _ := a2.try(http.MethodPost, "/login", url.Values{"user": {"ada"}, "label": {"phone"}})

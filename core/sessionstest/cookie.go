@@ -61,10 +61,29 @@ func newCookieStore(t testing.TB, storeURL string, so sessions.StoreOptions, co 
 	return st
 }
 
-// newClient returns a client of the server at storeURL, closed when t ends.
+// newClient returns a client of the store at storeURL, closed when t ends.
+// A URL of one of the kit's proxies (proxy.url) reaches REDICT_URL's store
+// through that proxy.
 func newClient(t testing.TB, storeURL string) sessions.Client {
 	t.Helper()
-	client, err := sessions.NewClient(storeURL)
+	var co sessions.ClientOptions
+	if id, query, ok := strings.Cut(strings.TrimPrefix(storeURL, proxyScheme), "?"); ok && strings.HasPrefix(storeURL, proxyScheme) {
+		v, found := proxies.Load(id)
+		if !found {
+			t.Fatalf("sessionstest: no proxy %q", id)
+		}
+		p := v.(*proxy)
+		co.Dialer = p.dial
+		storeURL = p.e.raw
+		if query != "" {
+			sep := "?"
+			if strings.Contains(storeURL, "?") {
+				sep = "&"
+			}
+			storeURL += sep + query
+		}
+	}
+	client, err := sessions.NewClientWith(storeURL, co)
 	if err != nil {
 		t.Fatalf("sessionstest: NewClient: %v", err)
 	}

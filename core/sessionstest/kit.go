@@ -83,7 +83,7 @@ type fixture struct {
 	proxy *proxy
 	store *sessions.Store
 	base  string // the harness's base URL
-	raw   *respConn
+	raw   *rawStore
 }
 
 // setup makes a fixture for t with the suite's transport.
@@ -102,14 +102,14 @@ func (e *env) setup(t testing.TB, tk *transportKit, so sessions.StoreOptions) *f
 	}
 	f := &fixture{e: e, tk: tk, so: so, raw: dialRESP(t, e)}
 	t.Cleanup(func() { f.raw.deletePrefix(t, so.KeyPrefix) })
-	f.proxy = startProxy(t, e.addr)
+	f.proxy = startProxy(t, e)
 	f.store = tk.newStore(t, f.storeURL(), so)
 	f.base = f.serve(t, f.store)
 	return f
 }
 
-// storeURL is the URL of the server through f's proxy.
-func (f *fixture) storeURL() string { return f.e.viaProxy(f.proxy.addr()) }
+// storeURL is the URL of the store through f's proxy.
+func (f *fixture) storeURL() string { return f.proxy.url("") }
 
 // serve mounts the kit's routes for st with the harness.
 func (f *fixture) serve(t testing.TB, st *sessions.Store) string {
@@ -219,7 +219,7 @@ func (e *env) warmUp(t *testing.T) {
 	prefix := newPrefix()
 	raw := dialRESP(t, e)
 	defer raw.deletePrefix(t, prefix)
-	st := tk.newStore(t, e.storeURL.String(), sessions.StoreOptions{KeyPrefix: prefix})
+	st := tk.newStore(t, e.raw, sessions.StoreOptions{KeyPrefix: prefix})
 	resp := mint(t, st, map[string]string{"x": "1"})
 	ctx := context.Background()
 	w := httptest.NewRecorder()

@@ -2,6 +2,8 @@ package sessionstest
 
 import (
 	"bytes"
+	"context"
+	"crypto/rand"
 	"net"
 	"strconv"
 	"strings"
@@ -15,6 +17,7 @@ import (
 var setupCommands = map[string]bool{
 	"HELLO": true, "CLIENT": true, "SELECT": true, "AUTH": true,
 	"PING": true, "QUIT": true, "RESET": true, "READONLY": true,
+	"CLUSTER": true, "ASKING": true, "ROLE": true, "COMMAND": true,
 }
 
 // proxyMode is what the proxy does with traffic.
@@ -26,15 +29,21 @@ const (
 	proxyStall                  // keep connections, forward nothing
 )
 
-// proxy is a loopback TCP proxy in front of the store server, one per
-// store. It records the name of every command a client sends through it,
-// before forwarding it (so a command is recorded before its reply can
-// exist), and can cut or stall the traffic to simulate a store failure.
+// proxy is a loopback TCP proxy in front of the store's servers, one per
+// store: a listener (a leg) per server it reaches, made on demand (a
+// Cluster's nodes, a Sentinel-managed primary and replica). It records the
+// name of every command a client sends through it, before forwarding it (so
+// a command is recorded before its reply can exist), and can cut or stall
+// the traffic to simulate a store failure.
 type proxy struct {
-	ln       net.Listener
-	upstream string
+	t        testing.TB
+	e        *env
+	id       string
+	upstream string // the first leg's server ("" for none: Sentinel)
 
 	mu     sync.Mutex
+	legs   map[string]net.Listener // by upstream host:port
+	bypass map[string]bool         // servers dialled directly (Sentinels)
 	mode   proxyMode
 	closed bool
 	pairs  map[*pair]struct{}
@@ -43,6 +52,7 @@ type proxy struct {
 	hold   chan struct{} // with lose: hold that reply until this is closed
 	delay  chan struct{} // hold a session command until this is closed
 	skip   int           // with delay: the commands to let pass first
+	every  bool          // with delay: hold every command past skip, not one
 }
 
 // pair is one proxied connection.
@@ -53,6 +63,7 @@ type pair struct {
 	held           chan struct{} // with loseReply: wait for it to close first
 	delayed        chan struct{} // forward the client's bytes once this is closed
 	done           chan struct{} // closed with the pair
+	last           string        // the last command's name
 	once           sync.Once
 }
 
@@ -66,37 +77,86 @@ func (pr *pair) close() {
 
 // startProxy starts a proxy to upstream (host:port) on 127.0.0.1 and
 // stops it when t ends.
-func startProxy(t testing.TB, upstream string) *proxy {
+func startProxy(t testing.TB, e *env) *proxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("sessionstest: proxy: %v", err)
+	p := &proxy{t: t, e: e, upstream: e.addr, legs: map[string]net.Listener{}, bypass: map[string]bool{},
+		pairs: make(map[*pair]struct{})}
+	for _, a := range e.sentinels {
+		p.bypass[a] = true
 	}
-	p := &proxy{ln: ln, upstream: upstream, pairs: make(map[*pair]struct{})}
-	go p.serve()
 	t.Cleanup(p.close)
+	if p.upstream != "" {
+		p.addrFor(p.upstream)
+	}
+	p.id = rand.Text()
+	proxies.Store(p.id, p)
+	t.Cleanup(func() { proxies.Delete(p.id) })
 	return p
 }
 
-// addr returns the proxy's host:port.
-func (p *proxy) addr() string { return p.ln.Addr().String() }
+// proxies are the live proxies by id, for newClient.
+var proxies sync.Map
 
-func (p *proxy) serve() {
+// url names the store through p for the kit's newClient, with extra
+// query parameters (go-redis options) for the client.
+func (p *proxy) url(query string) string { return proxyScheme + p.id + "?" + query }
+
+// proxyScheme starts the kit's own store URLs: through a proxy of the kit.
+const proxyScheme = "sessionstest://"
+
+// addr returns the host:port of the first leg.
+func (p *proxy) addr() string { return p.addrFor(p.upstream) }
+
+// addrFor returns the host:port of the leg to upstream, opening it when
+// it is new.
+func (p *proxy) addrFor(upstream string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if ln, ok := p.legs[upstream]; ok {
+		return ln.Addr().String()
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		p.t.Errorf("sessionstest: proxy: %v", err)
+		return upstream
+	}
+	if p.closed {
+		ln.Close()
+	}
+	p.legs[upstream] = ln
+	go p.serve(ln, upstream)
+	return ln.Addr().String()
+}
+
+// dial is a go-redis Dialer that reaches the store's servers through the
+// proxy (the Sentinels directly).
+func (p *proxy) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	p.mu.Lock()
+	direct := p.bypass[addr]
+	p.mu.Unlock()
+	if !direct {
+		addr = p.addrFor(addr)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, network, addr)
+}
+
+func (p *proxy) serve(ln net.Listener, upstream string) {
 	for {
-		c, err := p.ln.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			return
 		}
-		go p.handle(c)
+		go p.handle(c, upstream)
 	}
 }
 
-func (p *proxy) handle(c net.Conn) {
+func (p *proxy) handle(c net.Conn, upstream string) {
 	if !p.accepting() {
 		c.Close()
 		return
 	}
-	s, err := net.DialTimeout("tcp", p.upstream, 5*time.Second)
+	s, err := net.DialTimeout("tcp", upstream, 5*time.Second)
 	if err != nil {
 		c.Close()
 		return
@@ -189,13 +249,28 @@ func (p *proxy) delayNextCommand() (release func()) { return p.delayCommand(0) }
 
 // delayCommand is delayNextCommand for the session command after the next
 // skip ones.
-func (p *proxy) delayCommand(skip int) (release func()) {
+func (p *proxy) delayCommand(skip int) (release func()) { return p.delaying(skip, false) }
+
+// delayCommands holds every session command after the next skip ones, on
+// every connection and server, until release is called.
+func (p *proxy) delayCommands(skip int) (release func()) { return p.delaying(skip, true) }
+
+func (p *proxy) delaying(skip int, every bool) (release func()) {
 	ch := make(chan struct{})
 	p.mu.Lock()
-	p.delay, p.skip = ch, skip
+	p.delay, p.skip, p.every = ch, skip, every
 	p.mu.Unlock()
 	var once sync.Once
-	return func() { once.Do(func() { close(ch) }) }
+	return func() {
+		once.Do(func() {
+			p.mu.Lock()
+			if p.delay == ch {
+				p.delay = nil
+			}
+			p.mu.Unlock()
+			close(ch)
+		})
+	}
 }
 
 // takeDelay returns, once, the delay marked on pr by its last command.
@@ -239,7 +314,15 @@ func (p *proxy) record(pr *pair, name string) {
 		return
 	}
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.cmds = append(p.cmds, name)
+	fallback := name == "EVAL" && pr.last == "EVALSHA"
+	pr.last = name
+	if fallback {
+		// The EVAL go-redis sends when the server lacked the script:
+		// the same command, already counted for the faults below.
+		return
+	}
 	if p.lose {
 		p.lose, pr.loseReply, pr.held, p.hold = false, true, p.hold, nil
 	}
@@ -247,10 +330,12 @@ func (p *proxy) record(pr *pair, name string) {
 		if p.skip > 0 {
 			p.skip--
 		} else {
-			pr.delayed, p.delay = p.delay, nil
+			pr.delayed = p.delay
+			if !p.every {
+				p.delay = nil
+			}
 		}
 	}
-	p.mu.Unlock()
 }
 
 // reset forgets the commands recorded so far.
@@ -265,7 +350,7 @@ func (p *proxy) reset() {
 func (p *proxy) commands() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return append([]string(nil), p.cmds...)
+	return warmCommands(p.cmds)
 }
 
 // cut closes every connection and refuses new ones until restore.
@@ -315,8 +400,10 @@ func (p *proxy) close() {
 	p.mu.Lock()
 	p.closed = true
 	prs := p.takePairs(func(*pair) bool { return true })
+	for _, ln := range p.legs {
+		ln.Close()
+	}
 	p.mu.Unlock()
-	p.ln.Close()
 	for _, pr := range prs {
 		pr.close()
 	}

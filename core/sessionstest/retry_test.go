@@ -18,14 +18,14 @@ import (
 // the kit's proxy, which can drop the reply of the next command.
 
 // retryStore returns a cookie store behind its own proxy.
-func retryStore(t *testing.T) (*sessions.Store, *proxy, *respConn, string) {
+func retryStore(t *testing.T) (*sessions.Store, *proxy, *rawStore, string) {
 	t.Helper()
 	e := newEnv(t, Harness{})
 	prefix := newPrefix()
 	raw := dialRESP(t, e)
 	t.Cleanup(func() { raw.deletePrefix(t, prefix) })
-	p := startProxy(t, e.addr)
-	st := cookieKit(e).newStore(t, e.viaProxy(p.addr()), sessions.StoreOptions{KeyPrefix: prefix})
+	p := startProxy(t, e)
+	st := cookieKit(e).newStore(t, p.url(""), sessions.StoreOptions{KeyPrefix: prefix})
 	return st, p, raw, prefix
 }
 
@@ -48,7 +48,7 @@ func roundTrip(t *testing.T, st *sessions.Store, prev *http.Response, fn func(s 
 }
 
 // records returns the session records under prefix.
-func records(t *testing.T, raw *respConn, prefix string) []string {
+func records(t *testing.T, raw *rawStore, prefix string) []string {
 	var out []string
 	for _, k := range raw.keys(t, prefix) {
 		if recordKey(prefix, k) {
@@ -165,11 +165,9 @@ func TestRenewReplyAfterTimeout(t *testing.T) {
 	prefix := newPrefix()
 	raw := dialRESP(t, e)
 	t.Cleanup(func() { raw.deletePrefix(t, prefix) })
-	p := startProxy(t, e.addr)
-	u := *e.storeURL
-	u.Host = p.addr()
-	u.RawQuery = "max_retries=-1" // go-redis gives up at once
-	st := cookieKit(e).newStore(t, u.String(), sessions.StoreOptions{KeyPrefix: prefix, Timeout: 300 * time.Millisecond})
+	p := startProxy(t, e)
+	// max_retries=-1: go-redis gives up at once.
+	st := cookieKit(e).newStore(t, p.url("max_retries=-1"), sessions.StoreOptions{KeyPrefix: prefix, Timeout: 300 * time.Millisecond})
 	prev := mint(t, st, map[string]string{"user": "ada"})
 
 	var renewErr error
@@ -203,11 +201,8 @@ func TestRenewTakeDelayedPastTimeout(t *testing.T) {
 	prefix := newPrefix()
 	raw := dialRESP(t, e)
 	t.Cleanup(func() { raw.deletePrefix(t, prefix) })
-	p := startProxy(t, e.addr)
-	u := *e.storeURL
-	u.Host = p.addr()
-	u.RawQuery = "max_retries=-1"
-	st := cookieKit(e).newStore(t, u.String(), sessions.StoreOptions{KeyPrefix: prefix, Timeout: 200 * time.Millisecond})
+	p := startProxy(t, e)
+	st := cookieKit(e).newStore(t, p.url("max_retries=-1"), sessions.StoreOptions{KeyPrefix: prefix, Timeout: 200 * time.Millisecond})
 	prev := mint(t, st, map[string]string{"user": "ada"})
 	var renewErr error
 	release := func() {}

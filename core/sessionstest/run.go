@@ -4,9 +4,7 @@ import (
 	"crypto/rand"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,54 +40,50 @@ func Run(t *testing.T, h Harness) {
 	}
 }
 
-// env is what every check of one Run shares: the server's address and
-// credentials, the harness, an HTTP client and the kit's secret.
+// env is what every check of one Run shares: the store's URL and
+// topology, the harness, an HTTP client and the kit's secret.
 type env struct {
-	h        Harness
-	storeURL *url.URL // REDICT_URL, parsed
-	addr     string   // the server's host:port
-	username string
-	password string
-	db       int
-	secret   []byte // seals the cookie kit's cookies
-	hc       *http.Client
+	h         Harness
+	raw       string   // REDICT_URL
+	topology  string   // "" (one server), "cluster" or "sentinel"
+	addr      string   // one server: its host:port; a Cluster: a node's
+	sentinels []string // Sentinel: the Sentinels' host:port (dialled directly)
+	secret    []byte   // seals the cookie kit's cookies
+	hc        *http.Client
 }
 
 func newEnv(t *testing.T, h Harness) *env {
 	t.Helper()
 	raw := os.Getenv("REDICT_URL")
 	if raw == "" {
-		const msg = "sessionstest: REDICT_URL is not set (a redis:// URL of a plain-TCP " +
-			"Redict/Redis/Valkey server, such as scripts/test.sh starts)"
+		const msg = "sessionstest: REDICT_URL is not set (a redis://, redis+cluster:// or redis+sentinel:// URL " +
+			"of a plain-TCP Redict/Redis/Valkey store, such as scripts/test.sh starts)"
 		if os.Getenv("SESSIONS_REQUIRE_STORE") != "" {
 			t.Fatal(msg + "; SESSIONS_REQUIRE_STORE is set, so this is a failure")
 		}
 		t.Skip(msg + "; skipping the conformance kit")
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		// The URL may hold a password: do not echo it.
-		t.Fatal("sessionstest: REDICT_URL does not parse as a URL")
+	scheme, rest, _ := strings.Cut(raw, "://")
+	hosts := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		hosts = rest[:i]
 	}
-	if u.Scheme != "redis" && u.Scheme != "redict" {
-		t.Fatalf("sessionstest: REDICT_URL scheme %q: the kit needs a plain-TCP server (redis:// or redict://)", u.Scheme)
+	if i := strings.LastIndexByte(hosts, '@'); i >= 0 {
+		hosts = hosts[i+1:]
 	}
-	e := &env{h: h, storeURL: u, addr: u.Host}
-	if u.Port() == "" {
-		e.addr = net.JoinHostPort(u.Hostname(), "6379")
-	}
-	if u.User != nil {
-		e.username = u.User.Username()
-		e.password, _ = u.User.Password()
-		if e.password == "" {
-			// redis://:pass@ and redis://pass@ both name a password.
-			e.password, e.username = e.username, ""
+	e := &env{h: h, raw: raw}
+	switch scheme {
+	case "redis", "redict":
+		e.addr = hosts
+		if _, _, err := net.SplitHostPort(hosts); err != nil {
+			e.addr = net.JoinHostPort(hosts, "6379")
 		}
-	}
-	if db := strings.Trim(u.Path, "/"); db != "" {
-		if e.db, err = strconv.Atoi(db); err != nil {
-			t.Fatalf("sessionstest: REDICT_URL database %q is not a number", db)
-		}
+	case "redis+cluster":
+		e.topology, e.addr = "cluster", strings.Split(hosts, ",")[0]
+	case "redis+sentinel":
+		e.topology, e.sentinels = "sentinel", strings.Split(hosts, ",")
+	default:
+		t.Fatalf("sessionstest: REDICT_URL scheme %q: the kit needs a plain-TCP store (redis://, redict://, redis+cluster:// or redis+sentinel://)", scheme)
 	}
 	e.secret = randomBytes(32)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -103,13 +97,6 @@ func newEnv(t *testing.T, h Harness) *env {
 // transports returns the transports every check runs with.
 func (e *env) transports() []*transportKit {
 	return []*transportKit{cookieKit(e), jwtKit(e)}
-}
-
-// viaProxy returns the store URL with its address replaced by addr.
-func (e *env) viaProxy(addr string) string {
-	u := *e.storeURL
-	u.Host = addr
-	return u.String()
 }
 
 // newPrefix returns a key prefix no other store uses.
