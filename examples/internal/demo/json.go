@@ -3,6 +3,9 @@ package demo
 import (
 	"encoding/json"
 	"net/http"
+	"time"
+
+	sessions "github.com/gosessions/sessions/core"
 )
 
 // The JSON bodies of the contract's endpoints, so that every program
@@ -21,6 +24,26 @@ type (
 		K string `json:"k"`
 		V string `json:"v"`
 	}
+	// Destroyed is the body of POST /api/logout-all and POST
+	// /api/sessions/revoke: {"destroyed":N}, the number of sessions ended.
+	Destroyed struct {
+		Destroyed int `json:"destroyed"`
+	}
+	// Sessions is the body of GET /api/sessions: the user's live
+	// sessions, oldest first. Build it with SessionList.
+	Sessions struct {
+		Sessions []Session `json:"sessions"`
+	}
+	// Session is one of a user's live sessions, as GET /api/sessions and
+	// the page show it. It holds no id and no token: Handle only names the
+	// session for POST /api/sessions/revoke.
+	Session struct {
+		Handle   string    `json:"handle"`
+		Current  bool      `json:"current"`   // the session of the request
+		Created  time.Time `json:"created"`   // UTC, RFC 3339
+		LastSeen time.Time `json:"last_seen"` // UTC, RFC 3339
+		Label    string    `json:"label"`     // the User-Agent it logged in with
+	}
 	// Health is the body of GET /health: {"status":"ok"}.
 	Health struct {
 		Status string `json:"status"`
@@ -30,6 +53,23 @@ type (
 		Error string `json:"error"`
 	}
 )
+
+// SessionList returns the body of GET /api/sessions for what
+// Store.ListSessions returned, with the times in UTC and an empty list as
+// [] rather than null.
+func SessionList(infos []sessions.SessionInfo) Sessions {
+	list := make([]Session, 0, len(infos))
+	for _, in := range infos {
+		list = append(list, Session{
+			Handle:   in.Handle,
+			Current:  in.Current,
+			Created:  in.Created.UTC(),
+			LastSeen: in.LastSeen.UTC(),
+			Label:    in.Label,
+		})
+	}
+	return Sessions{Sessions: list}
+}
 
 // WriteJSON writes status and body as JSON, for net/http handlers
 // (frameworks have their own, such as gin's c.JSON).

@@ -2,8 +2,12 @@ package demo
 
 import (
 	"bytes"
+	"context"
 	"embed"
+	"errors"
 	"html/template"
+
+	sessions "github.com/gosessions/sessions/core"
 )
 
 // Pages holds the demo page's source: page.html, the cookie-mode page (an
@@ -17,7 +21,7 @@ var Pages embed.FS
 
 // PageTemplate is page.html parsed: execute it (its name is "page.html")
 // with a PageData. Frameworks with a template registry can take it as is,
-// for example gin's SetHTMLTemplate.
+// or parse page.html from Pages themselves (gin's LoadHTMLFS).
 var PageTemplate = template.Must(template.ParseFS(Pages, "page.html"))
 
 // staticTemplate is static.html parsed.
@@ -25,9 +29,36 @@ var staticTemplate = template.Must(template.ParseFS(Pages, "static.html"))
 
 // PageData is what the cookie-mode page shows.
 type PageData struct {
-	Framework string // the program's framework, in the title: "net/http", "gin", ...
-	Count     int    // the session's count
-	User      string // the logged-in user, empty when nobody is
+	Framework string    // the program's framework, in the title: "net/http", "gin", ...
+	Count     int       // the session's count
+	User      string    // the logged-in user (the session's bound user), empty when nobody is
+	Sessions  []Session // the user's live sessions, oldest first
+	Status    string    // a note on what could not be shown, empty when all is well
+}
+
+// ReadPage reads what the cookie-mode page shows of session s, the
+// request's session of store st: the count, the bound user and that
+// user's sessions. Like GET /api/read it only reads: a visitor without a
+// session gets none. A count that is not a number (POST /api/kv put
+// something else there) shows as 0, with a note in Status. The error is
+// a store failure, for the program to answer (503), or a bug.
+func ReadPage(ctx context.Context, st *sessions.Store, s *sessions.Session, framework string) (PageData, error) {
+	d := PageData{Framework: framework}
+	var err error
+	if d.Count, _, err = sessions.Get[int](s, "count"); errors.Is(err, sessions.ErrDecode) {
+		d.Count, d.Status = 0, "The count is not a number: POST /api/kv set it to something else."
+	} else if err != nil {
+		return d, err
+	}
+	if d.User, err = s.BoundUser(); err != nil || d.User == "" {
+		return d, err
+	}
+	list, err := st.ListSessions(ctx, d.User, s)
+	if err != nil {
+		return d, err
+	}
+	d.Sessions = SessionList(list).Sessions
+	return d, nil
 }
 
 // StaticPage returns the jwt-mode page for the named framework: a static

@@ -4,18 +4,25 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 )
 
-// contractIDs are the element ids of the contract's page section that
-// exist before the per-user index (do-logout-all and sessions come with
-// it).
-var contractIDs = []string{"transport", "count", "user", "do-count", "login", "do-logout", "status"}
+// contractIDs are the element ids of the contract's page section.
+var contractIDs = []string{"transport", "count", "user", "do-count", "login", "do-logout", "do-logout-all", "sessions", "status"}
 
 func TestPagesHoldContractIDs(t *testing.T) {
 	pages := map[string]string{"static": string(StaticPage("gin"))}
+	at := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 	for _, user := range []string{"", "alice"} {
+		d := PageData{Framework: "gin", Count: 3, User: user}
+		if user != "" {
+			d.Sessions = []Session{
+				{Handle: "h-other", Created: at, LastSeen: at, Label: "Firefox"},
+				{Handle: "h-this", Current: true, Created: at, LastSeen: at},
+			}
+		}
 		var buf bytes.Buffer
-		if err := PageTemplate.Execute(&buf, PageData{Framework: "gin", Count: 3, User: user}); err != nil {
+		if err := PageTemplate.Execute(&buf, d); err != nil {
 			t.Fatal(err)
 		}
 		pages["cookie, user "+user] = buf.String()
@@ -30,8 +37,25 @@ func TestPagesHoldContractIDs(t *testing.T) {
 			t.Errorf("%s page does not name the framework in its title", name)
 		}
 	}
-	if p := pages["cookie, user alice"]; !strings.Contains(p, `<strong id="user">alice</strong>`) || !strings.Contains(p, `<output id="count">3</output>`) {
-		t.Errorf("the cookie page does not show the data:\n%s", p)
+	p := pages["cookie, user alice"]
+	for _, want := range []string{
+		`<strong id="user">alice</strong>`, `<output id="count">3</output>`,
+		`<li>Firefox: signed in 2025-03-04 05:06:07 UTC`,
+		`action="/api/sessions/revoke?handle=h-other"`,
+		`<strong>(this session)</strong>`,
+	} {
+		if !strings.Contains(p, want) {
+			t.Errorf("the cookie page lacks %s:\n%s", want, p)
+		}
+	}
+	if n := strings.Count(p, "<li>"); n != 2 {
+		t.Errorf("the cookie page lists %d sessions, want 2:\n%s", n, p)
+	}
+	if strings.Contains(p, "handle=h-this") {
+		t.Errorf("the cookie page offers to revoke the current session:\n%s", p)
+	}
+	if p := pages["cookie, user "]; strings.Contains(p, "<li>") {
+		t.Errorf("the cookie page lists sessions for nobody:\n%s", p)
 	}
 	if !strings.Contains(pages["static"], `<span id="transport">jwt</span>`) {
 		t.Error("the static page does not say jwt")
@@ -40,7 +64,10 @@ func TestPagesHoldContractIDs(t *testing.T) {
 
 func TestPageEscapes(t *testing.T) {
 	var buf bytes.Buffer
-	if err := PageTemplate.Execute(&buf, PageData{Framework: "<b>", User: `<img src=x onerror=alert(1)>`}); err != nil {
+	evil := `<img src=x onerror=alert(1)>`
+	d := PageData{Framework: "<b>", User: evil, Status: evil,
+		Sessions: []Session{{Handle: `"><img src=x>`, Label: evil}}}
+	if err := PageTemplate.Execute(&buf, d); err != nil {
 		t.Fatal(err)
 	}
 	if s := buf.String(); strings.Contains(s, "<img") || strings.Contains(s, "<b>") {
