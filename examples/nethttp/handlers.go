@@ -20,7 +20,7 @@ import (
 // loaded lazily, so a handler that never touches it costs no store command
 // and sets no cookie or token.
 func routes(store *sessions.Store, jwt bool, logger *slog.Logger) http.Handler {
-	h := handlers{log: logger}
+	h := handlers{store: store, log: logger}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", h.health)
 	mux.HandleFunc("GET /api/count", h.count)
@@ -29,6 +29,8 @@ func routes(store *sessions.Store, jwt bool, logger *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /api/me", h.me)
 	mux.HandleFunc("POST /api/logout", h.logout)
 	mux.HandleFunc("POST /api/logout-all", h.logoutAll)
+	mux.HandleFunc("GET /api/sessions", h.listSessions)
+	mux.HandleFunc("POST /api/sessions/revoke", h.revokeSession)
 	mux.HandleFunc("POST /api/kv", h.setKV)
 	mux.HandleFunc("GET /api/kv", h.getKV)
 	if jwt {
@@ -42,7 +44,8 @@ func routes(store *sessions.Store, jwt bool, logger *slog.Logger) http.Handler {
 
 // handlers holds what the handlers share.
 type handlers struct {
-	log *slog.Logger
+	store *sessions.Store // for the user's other sessions
+	log   *slog.Logger
 }
 
 func (h handlers) health(w http.ResponseWriter, _ *http.Request) {
@@ -72,7 +75,11 @@ func (h handlers) read(w http.ResponseWriter, r *http.Request) {
 }
 
 // login renews the session id before storing the user, so that an id
-// planted before login (session fixation) is dead after it.
+// planted before login (session fixation) is dead after it, and binds the
+// session to the user (labelled with the browser's User-Agent, which the
+// core cuts to sessions.MaxLabelLen), which lists it in the user's
+// sessions (GET /api/sessions) and ends it with the others at
+// logout-all. The binding is written with the renewed record.
 func (h handlers) login(w http.ResponseWriter, r *http.Request) {
 	name := r.PostFormValue("user")
 	if name == "" {
@@ -88,19 +95,32 @@ func (h handlers) login(w http.ResponseWriter, r *http.Request) {
 		h.sessionError(w, r, err)
 		return
 	}
+	if err := s.BindUser(name, r.UserAgent()); err != nil {
+		h.sessionError(w, r, err)
+		return
+	}
 	demo.WriteJSON(w, http.StatusOK, demo.User{User: name})
 }
 
+// me answers the session's user: the user it is bound to, which only a
+// login sets (a "user" key written through /api/kv is just data).
 func (h handlers) me(w http.ResponseWriter, r *http.Request) {
-	name, ok, err := sessions.Get[string](sessions.FromContext(r.Context()), "user")
+	if name, ok := h.user(w, r); ok {
+		demo.WriteJSON(w, http.StatusOK, demo.User{User: name})
+	}
+}
+
+// user returns the user the request's session is bound to. Without one it
+// answers 401 (or the session error) itself, and ok is false.
+func (h handlers) user(w http.ResponseWriter, r *http.Request) (name string, ok bool) {
+	name, err := sessions.FromContext(r.Context()).BoundUser()
 	switch {
 	case err != nil:
 		h.sessionError(w, r, err)
-	case !ok:
+	case name == "":
 		demo.WriteError(w, http.StatusUnauthorized, "not logged in")
-	default:
-		demo.WriteJSON(w, http.StatusOK, demo.User{User: name})
 	}
+	return name, err == nil && name != ""
 }
 
 // logout deletes the session from the store; the middleware then clears
@@ -113,8 +133,71 @@ func (h handlers) logout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (h handlers) logoutAll(w http.ResponseWriter, _ *http.Request) {
-	demo.WriteError(w, http.StatusNotImplemented, "logout-all is not available yet: it needs the per-user session index")
+// logoutAll ends every session of the user: the others through the
+// store's per-user index, then this one with Destroy, so that this
+// response clears the cookie or token.
+func (h handlers) logoutAll(w http.ResponseWriter, r *http.Request) {
+	user, ok := h.user(w, r)
+	if !ok {
+		return
+	}
+	s := sessions.FromContext(r.Context())
+	n, err := h.store.DestroyUserSessions(r.Context(), user, s)
+	if err != nil {
+		h.sessionError(w, r, err)
+		return
+	}
+	if err := s.Destroy(); err != nil {
+		h.sessionError(w, r, err)
+		return
+	}
+	demo.WriteJSON(w, http.StatusOK, demo.Destroyed{Destroyed: n + 1})
+}
+
+// listSessions lists the user's live sessions, marking this one; their
+// handles name them for revokeSession and are no credential.
+func (h handlers) listSessions(w http.ResponseWriter, r *http.Request) {
+	user, ok := h.user(w, r)
+	if !ok {
+		return
+	}
+	list, err := h.store.ListSessions(r.Context(), user, sessions.FromContext(r.Context()))
+	if err != nil {
+		h.sessionError(w, r, err)
+		return
+	}
+	demo.WriteJSON(w, http.StatusOK, demo.SessionList(list))
+}
+
+// revokeSession ends the user's session named by the handle parameter,
+// wherever it is in use. Revoking this session is logging out: Destroy
+// also clears its cookie or token.
+func (h handlers) revokeSession(w http.ResponseWriter, r *http.Request) {
+	user, ok := h.user(w, r)
+	if !ok {
+		return
+	}
+	handle := r.FormValue("handle")
+	if handle == "" {
+		demo.WriteError(w, http.StatusBadRequest, "parameter handle is required")
+		return
+	}
+	s := sessions.FromContext(r.Context())
+	var n int
+	var err error
+	if handle == s.Handle() {
+		n, err = 1, s.Destroy()
+	} else {
+		n, err = h.store.RevokeSession(r.Context(), user, handle)
+	}
+	switch {
+	case err != nil:
+		h.sessionError(w, r, err)
+	case n == 0:
+		demo.WriteError(w, http.StatusNotFound, "no such session")
+	default:
+		demo.WriteJSON(w, http.StatusOK, demo.Destroyed{Destroyed: n})
+	}
 }
 
 func (h handlers) setKV(w http.ResponseWriter, r *http.Request) {
@@ -147,13 +230,21 @@ func (h handlers) getKV(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// sessionError answers a failed session operation the way the middleware
-// answers a failed load or save: sessions.DefaultErrorHandler sends 503
-// {"error":"session store unavailable"} when err wraps
-// sessions.ErrUnavailable (a live session must never read as empty) and a
-// generic 500 otherwise. The log gets the error, whose text never holds an
-// id, a cookie or a stored value.
+// sessionError answers a failed session operation: 409 for a stored value
+// that does not fit (a count that /api/kv set to "abc": the client's doing,
+// never a 5xx), otherwise the way the middleware answers a failed load or
+// save: sessions.DefaultErrorHandler sends 503 {"error":"session store
+// unavailable"} when err wraps sessions.ErrUnavailable (a live session
+// must never read as empty) and a generic 500 otherwise (see
+// demo.ErrorAnswer). The log gets the cause of a 5xx, whose text never
+// holds an id, a cookie or a stored value.
 func (h handlers) sessionError(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := demo.ErrorAnswer(err)
+	if status < http.StatusInternalServerError {
+		w.Header().Set("Cache-Control", "no-store")
+		demo.WriteError(w, status, msg)
+		return
+	}
 	level := slog.LevelError
 	if errors.Is(err, sessions.ErrUnavailable) {
 		level = slog.LevelWarn // the store's outage, not the app's bug

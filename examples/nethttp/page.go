@@ -14,18 +14,13 @@ const framework = "net/http"
 // staticPage is the jwt-mode page, rendered once.
 var staticPage = demo.StaticPage(framework)
 
-// page renders the cookie-mode page (demo.PageTemplate) with the session's
-// count and user. Like /api/read it only reads: a visitor without a
-// session gets none.
+// page renders the cookie-mode page (demo.PageTemplate) with what
+// demo.ReadPage reads: the session's count, its user and the user's
+// sessions. Like /api/read it only reads: a visitor without a session
+// gets none.
 func (h handlers) page(w http.ResponseWriter, r *http.Request) {
-	s := sessions.FromContext(r.Context())
-	d := demo.PageData{Framework: framework}
-	var err error
-	if d.Count, _, err = sessions.Get[int](s, "count"); err != nil {
-		h.sessionError(w, r, err)
-		return
-	}
-	if d.User, _, err = sessions.Get[string](s, "user"); err != nil {
+	d, err := demo.ReadPage(r.Context(), h.store, sessions.FromContext(r.Context()), framework)
+	if err != nil {
 		h.sessionError(w, r, err)
 		return
 	}
