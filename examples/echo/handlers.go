@@ -38,7 +38,7 @@ func newEcho(store *sessions.Store, jwt bool, log *slog.Logger) *echo.Echo {
 	if jwt {
 		e.GET("/", static)
 	} else {
-		e.GET("/", page)
+		e.GET("/", page(store))
 	}
 	api := e.Group("/api")
 	api.GET("/count", count)
@@ -46,7 +46,9 @@ func newEcho(store *sessions.Store, jwt bool, log *slog.Logger) *echo.Echo {
 	api.POST("/login", login)
 	api.GET("/me", me)
 	api.POST("/logout", logout)
-	api.POST("/logout-all", logoutAll)
+	api.POST("/logout-all", logoutAll(store))
+	api.GET("/sessions", listSessions(store))
+	api.POST("/sessions/revoke", revokeSession(store))
 	api.POST("/kv", setKV)
 	api.GET("/kv", getKV)
 	return e
@@ -84,7 +86,11 @@ type loginForm struct {
 }
 
 // login renews the session id before storing the user, so that an id
-// planted before login (session fixation) is dead after it.
+// planted before login (session fixation) is dead after it, and binds the
+// session to the user (labelled with the browser's User-Agent, which the
+// core cuts to sessions.MaxLabelLen), which lists it in the user's
+// sessions (GET /api/sessions) and ends it with the others at
+// logout-all. The binding is written with the renewed record.
 func login(c echo.Context) error {
 	var f loginForm
 	if err := c.Bind(&f); err != nil || f.User == "" {
@@ -97,18 +103,30 @@ func login(c echo.Context) error {
 	if err := s.Set("user", f.User); err != nil {
 		return err
 	}
+	if err := s.BindUser(f.User, c.Request().UserAgent()); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, demo.User{User: f.User})
 }
 
+// me answers the session's user: the user it is bound to, which only a
+// login sets (a "user" key written through /api/kv is just data).
 func me(c echo.Context) error {
-	name, ok, err := sessions.Get[string](sessionsecho.FromContext(c), "user")
+	name, err := user(c)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return echo.NewHTTPError(http.StatusUnauthorized, "not logged in")
-	}
 	return c.JSON(http.StatusOK, demo.User{User: name})
+}
+
+// user returns the user the request's session is bound to, or an error:
+// 401 without one, or the session error.
+func user(c echo.Context) (string, error) {
+	name, err := sessionsecho.FromContext(c).BoundUser()
+	if err == nil && name == "" {
+		err = echo.NewHTTPError(http.StatusUnauthorized, "not logged in")
+	}
+	return name, err
 }
 
 // logout deletes the session from the store; the middleware then clears
@@ -120,8 +138,71 @@ func logout(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-func logoutAll(echo.Context) error {
-	return echo.NewHTTPError(http.StatusNotImplemented, "logout-all is not available yet: it needs the per-user session index")
+// logoutAll ends every session of the user: the others through the
+// store's per-user index, then this one with Destroy, so that this
+// response clears the cookie or token.
+func logoutAll(store *sessions.Store) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		user, err := user(c)
+		if err != nil {
+			return err
+		}
+		s := sessionsecho.FromContext(c)
+		n, err := store.DestroyUserSessions(c.Request().Context(), user, s)
+		if err != nil {
+			return err
+		}
+		if err := s.Destroy(); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, demo.Destroyed{Destroyed: n + 1})
+	}
+}
+
+// listSessions lists the user's live sessions, marking this one; their
+// handles name them for revokeSession and are no credential.
+func listSessions(store *sessions.Store) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		user, err := user(c)
+		if err != nil {
+			return err
+		}
+		list, err := store.ListSessions(c.Request().Context(), user, sessionsecho.FromContext(c))
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, demo.SessionList(list))
+	}
+}
+
+// revokeSession ends the user's session named by the handle parameter,
+// wherever it is in use. Revoking this session is logging out: Destroy
+// also clears its cookie or token.
+func revokeSession(store *sessions.Store) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		user, err := user(c)
+		if err != nil {
+			return err
+		}
+		handle := c.FormValue("handle")
+		if handle == "" {
+			return echo.NewHTTPError(http.StatusBadRequest, "parameter handle is required")
+		}
+		s := sessionsecho.FromContext(c)
+		n := 1
+		if handle == s.Handle() {
+			err = s.Destroy()
+		} else {
+			n, err = store.RevokeSession(c.Request().Context(), user, handle)
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return echo.NewHTTPError(http.StatusNotFound, "no such session")
+		}
+		return c.JSON(http.StatusOK, demo.Destroyed{Destroyed: n})
+	}
 }
 
 // setKV sets session key k to v; both come from the query or the form.
@@ -156,9 +237,10 @@ func getKV(c echo.Context) error {
 // Cache-Control no-store: an *echo.HTTPError with its code and message
 // (the handlers' own, echo's 404 and 405, and the 503 sessionsecho returns
 // when the session cannot be saved); any other error as a session error,
-// with sessions.ErrorStatus and sessions.ErrorMessage (503 "session store
-// unavailable" when the store is down, so that a live session never reads
-// as empty), or 500 "internal error" when it is not one. The log gets the
+// by demo.ErrorAnswer (503 "session store unavailable" when the store is
+// down, so that a live session never reads as empty; 409 for a stored
+// value that does not fit, which only the client's /api/kv can have put
+// there), or 500 "internal error" when it is not one. The log gets the
 // cause of every 5xx, whose text never holds an id, a cookie or a stored
 // value.
 func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
@@ -167,8 +249,8 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		var he *echo.HTTPError
 		if errors.As(err, &he) {
 			status, msg, cause = he.Code, fmt.Sprint(he.Message), he.Internal
-		} else if s := sessions.ErrorStatus(err); s != http.StatusInternalServerError {
-			status, msg = s, sessions.ErrorMessage(err)
+		} else if s, m := demo.ErrorAnswer(err); s != http.StatusInternalServerError {
+			status, msg = s, m
 		}
 		if cause != nil && status >= 500 {
 			level := slog.LevelError

@@ -17,22 +17,19 @@ const framework = "echo"
 var staticPage = demo.StaticPage(framework)
 
 // page renders the cookie-mode page (demo.PageTemplate, which newEcho
-// registers as e.Renderer) with the session's count and user. Like
-// /api/read it only reads: a visitor without a session gets none.
-// c.Render renders into a buffer first, so a template error cannot leave
-// half a page.
-func page(c echo.Context) error {
-	s := sessionsecho.FromContext(c)
-	d := demo.PageData{Framework: framework}
-	var err error
-	if d.Count, _, err = sessions.Get[int](s, "count"); err != nil {
-		return err
+// registers as e.Renderer) with what demo.ReadPage reads: the session's
+// count, its user and the user's sessions. Like /api/read it only reads:
+// a visitor without a session gets none. c.Render renders into a buffer
+// first, so a template error cannot leave half a page.
+func page(store *sessions.Store) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		d, err := demo.ReadPage(c.Request().Context(), store, sessionsecho.FromContext(c), framework)
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store") // the page shows session data
+		return c.Render(http.StatusOK, "page.html", d)
 	}
-	if d.User, _, err = sessions.Get[string](s, "user"); err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderCacheControl, "no-store") // the page shows session data
-	return c.Render(http.StatusOK, "page.html", d)
 }
 
 // static serves the jwt-mode page (demo.StaticPage). It never touches the
