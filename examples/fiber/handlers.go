@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -46,7 +47,7 @@ func newApp(store *sessions.Store, jwt bool, log *slog.Logger) *fiber.App {
 	if jwt {
 		app.Get("/", static)
 	} else {
-		app.Get("/", page)
+		app.Get("/", page(store))
 	}
 	api := app.Group("/api")
 	api.Get("/count", count)
@@ -54,7 +55,9 @@ func newApp(store *sessions.Store, jwt bool, log *slog.Logger) *fiber.App {
 	api.Post("/login", login)
 	api.Get("/me", me)
 	api.Post("/logout", logout)
-	api.Post("/logout-all", logoutAll)
+	api.Post("/logout-all", logoutAll(store))
+	api.Get("/sessions", listSessions(store))
+	api.Post("/sessions/revoke", revokeSession(store))
 	api.Post("/kv", setKV)
 	api.Get("/kv", getKV)
 	return app
@@ -92,9 +95,14 @@ type loginForm struct {
 }
 
 // login renews the session id before storing the user, so that an id
-// planted before login (session fixation) is dead after it. (Strings from
-// fiber are valid until the handler returns; Set encodes the value at
-// once, and c.JSON too.)
+// planted before login (session fixation) is dead after it, and binds the
+// session to the user (labelled with the browser's User-Agent, which the
+// core cuts to sessions.MaxLabelLen), which lists it in the user's
+// sessions (GET /api/sessions) and ends it with the others at
+// logout-all. The binding is written with the renewed record. (Strings
+// from fiber live in buffers it reuses: Set encodes the value at once,
+// and c.JSON too, but BindUser keeps its arguments until the save, after
+// this handler returns, so they are copied.)
 func login(c *fiber.Ctx) error {
 	var f loginForm
 	if err := c.BodyParser(&f); err != nil || f.User == "" {
@@ -107,18 +115,30 @@ func login(c *fiber.Ctx) error {
 	if err := s.Set("user", f.User); err != nil {
 		return err
 	}
+	if err := s.BindUser(strings.Clone(f.User), strings.Clone(c.Get(fiber.HeaderUserAgent))); err != nil {
+		return err
+	}
 	return c.JSON(demo.User{User: f.User})
 }
 
+// me answers the session's user: the user it is bound to, which only a
+// login sets (a "user" key written through /api/kv is just data).
 func me(c *fiber.Ctx) error {
-	name, ok, err := sessions.Get[string](sessionsfiber.FromContext(c), "user")
+	name, err := user(c)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return fiber.NewError(fiber.StatusUnauthorized, "not logged in")
-	}
 	return c.JSON(demo.User{User: name})
+}
+
+// user returns the user the request's session is bound to, or an error:
+// 401 without one, or the session error.
+func user(c *fiber.Ctx) (string, error) {
+	name, err := sessionsfiber.FromContext(c).BoundUser()
+	if err == nil && name == "" {
+		err = fiber.NewError(fiber.StatusUnauthorized, "not logged in")
+	}
+	return name, err
 }
 
 // logout deletes the session from the store; the middleware then clears
@@ -130,8 +150,71 @@ func logout(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func logoutAll(*fiber.Ctx) error {
-	return fiber.NewError(fiber.StatusNotImplemented, "logout-all is not available yet: it needs the per-user session index")
+// logoutAll ends every session of the user: the others through the
+// store's per-user index, then this one with Destroy, so that this
+// response clears the cookie or token.
+func logoutAll(store *sessions.Store) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		user, err := user(c)
+		if err != nil {
+			return err
+		}
+		s := sessionsfiber.FromContext(c)
+		n, err := store.DestroyUserSessions(c.UserContext(), user, s)
+		if err != nil {
+			return err
+		}
+		if err := s.Destroy(); err != nil {
+			return err
+		}
+		return c.JSON(demo.Destroyed{Destroyed: n + 1})
+	}
+}
+
+// listSessions lists the user's live sessions, marking this one; their
+// handles name them for revokeSession and are no credential.
+func listSessions(store *sessions.Store) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		user, err := user(c)
+		if err != nil {
+			return err
+		}
+		list, err := store.ListSessions(c.UserContext(), user, sessionsfiber.FromContext(c))
+		if err != nil {
+			return err
+		}
+		return c.JSON(demo.SessionList(list))
+	}
+}
+
+// revokeSession ends the user's session named by the handle parameter,
+// wherever it is in use. Revoking this session is logging out: Destroy
+// also clears its cookie or token.
+func revokeSession(store *sessions.Store) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		user, err := user(c)
+		if err != nil {
+			return err
+		}
+		handle := c.FormValue("handle")
+		if handle == "" {
+			return fiber.NewError(fiber.StatusBadRequest, "parameter handle is required")
+		}
+		s := sessionsfiber.FromContext(c)
+		n := 1
+		if handle == s.Handle() {
+			err = s.Destroy()
+		} else {
+			n, err = store.RevokeSession(c.UserContext(), user, handle)
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fiber.NewError(fiber.StatusNotFound, "no such session")
+		}
+		return c.JSON(demo.Destroyed{Destroyed: n})
+	}
 }
 
 // setKV sets session key k to v; both come from the query or the form.
@@ -172,10 +255,11 @@ func returnError(_ *fiber.Ctx, err error) error { return err }
 // error a handler or middleware returns with {"error":"..."} and
 // Cache-Control no-store: a *fiber.Error with its code and message (the
 // handlers' own, fiber's 404 and 405, crossOrigin's 403); any other error
-// as a session error, with sessions.ErrorStatus and sessions.ErrorMessage
-// (503 "session store unavailable" when the store is down, so that a live
-// session never reads as empty), or 500 "internal error" when it is not
-// one. The log gets every such error that answers 5xx; its text never
+// as a session error, by demo.ErrorAnswer (503 "session store
+// unavailable" when the store is down, so that a live session never reads
+// as empty; 409 for a stored value that does not fit, which only the
+// client's /api/kv can have put there), or 500 "internal error" when it
+// is not one. The log gets every such error that answers 5xx; its text never
 // holds an id, a cookie or a stored value.
 func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
@@ -184,8 +268,8 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		if errors.As(err, &fe) {
 			status, msg = fe.Code, fe.Message
 		} else {
-			if s := sessions.ErrorStatus(err); s != fiber.StatusInternalServerError {
-				status, msg = s, sessions.ErrorMessage(err)
+			if s, m := demo.ErrorAnswer(err); s != fiber.StatusInternalServerError {
+				status, msg = s, m
 			}
 			if status >= fiber.StatusInternalServerError {
 				level := slog.LevelError

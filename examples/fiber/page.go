@@ -31,20 +31,18 @@ func (v views) Render(w io.Writer, name string, data any, _ ...string) error {
 	return v.ExecuteTemplate(w, name, data)
 }
 
-// page renders the cookie-mode page with the session's count and user.
-// Like /api/read it only reads: a visitor without a session gets none.
-func page(c *fiber.Ctx) error {
-	s := sessionsfiber.FromContext(c)
-	d := demo.PageData{Framework: framework}
-	var err error
-	if d.Count, _, err = sessions.Get[int](s, "count"); err != nil {
-		return err
+// page renders the cookie-mode page with what demo.ReadPage reads: the
+// session's count, its user and the user's sessions. Like /api/read it
+// only reads: a visitor without a session gets none.
+func page(store *sessions.Store) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		d, err := demo.ReadPage(c.UserContext(), store, sessionsfiber.FromContext(c), framework)
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderCacheControl, "no-store") // the page shows session data
+		return c.Render("page.html", d)
 	}
-	if d.User, _, err = sessions.Get[string](s, "user"); err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store") // the page shows session data
-	return c.Render("page.html", d)
 }
 
 // static serves the jwt-mode page (demo.StaticPage). It never touches the
