@@ -1,6 +1,8 @@
 package contract_test
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 	"strings"
@@ -25,16 +27,23 @@ func TestContract(t *testing.T) {
 
 // walk is what the contract walk carries from one step to the next.
 type walk struct {
-	a    *app
-	sess string // the live session's token
-	old  string // its token before the login renewed it
+	a     *app
+	user  string // the walk's user: alice, with a suffix of the walk's own
+	other string // another user (bob, with the same suffix)
+	sess  string // the live session's token, logged in as user from login on
+	old   string // its token before the login renewed it
+	bob   string // from accounts on: a session logged in as other
 }
 
 // walkContract checks every endpoint of the demo contract, in the
 // program's transport: one subtest per step, in order, stopping at the
 // first step that fails (the later ones build on it).
 func walkContract(t *testing.T, a *app) {
-	w := &walk{a: a}
+	// The programs of one test share a store, and with it the per-user
+	// index: each walk has users of its own.
+	suffix := make([]byte, 6)
+	rand.Read(suffix)
+	w := &walk{a: a, user: "alice-" + hex.EncodeToString(suffix), other: "bob-" + hex.EncodeToString(suffix)}
 	steps := []struct {
 		name string
 		run  func(*walk, *testing.T)
@@ -43,10 +52,9 @@ func walkContract(t *testing.T, a *app) {
 		{"no session", (*walk).noSession},
 		{"count", (*walk).count},
 		{"login", (*walk).login},
-		// Once the per-user index exists, the step for GET /api/sessions
-		// and POST /api/sessions/revoke goes here (alice is logged in as
-		// w.sess), and logoutAll below expects 200 and 401 instead of 501.
+		{"accounts", (*walk).accounts},
 		{"kv", (*walk).kv},
+		{"stored values", (*walk).storedValues},
 		{"page", (*walk).page},
 		{"large headers", (*walk).largeHeaders},
 		{"bad tokens", (*walk).badTokens},
@@ -122,8 +130,8 @@ func (w *walk) login(t *testing.T) {
 	wantStatus(t, r, http.StatusForbidden)
 	a.wantNoToken(t, r)
 
-	r = a.do(t, "POST", "/api/login", w.sess, url.Values{"user": {"alice"}})
-	wantJSON(t, r, http.StatusOK, `{"user":"alice"}`)
+	r = a.do(t, "POST", "/api/login", w.sess, url.Values{"user": {w.user}})
+	wantJSON(t, r, http.StatusOK, `{"user":"`+w.user+`"}`)
 	renewed := a.mustToken(t, r)
 	if renewed == w.sess {
 		t.Fatal("login kept the token; want a renewed session")
@@ -135,17 +143,54 @@ func (w *walk) login(t *testing.T) {
 	w.old, w.sess = w.sess, renewed
 
 	// The renewed session keeps the data.
-	wantJSON(t, a.do(t, "GET", "/api/me", w.sess, nil), http.StatusOK, `{"user":"alice"}`)
+	wantJSON(t, a.do(t, "GET", "/api/me", w.sess, nil), http.StatusOK, `{"user":"`+w.user+`"}`)
 	wantJSON(t, a.do(t, "GET", "/api/read", w.sess, nil), http.StatusOK, `{"count":2}`)
 }
 
-// kv: key-value pairs on the session.
+// kv: key-value pairs on the session. Reading the count, an integer, as
+// a string is the client's mistake: 409, never a 5xx.
 func (w *walk) kv(t *testing.T) {
 	a := w.a
 	wantStatus(t, a.do(t, "POST", "/api/kv?k=color&v=blue", w.sess, nil), http.StatusOK)
 	wantJSON(t, a.do(t, "GET", "/api/kv?k=color", w.sess, nil), http.StatusOK, `{"k":"color","v":"blue"}`)
 	wantErrorJSON(t, a.do(t, "GET", "/api/kv?k=shape", w.sess, nil), http.StatusNotFound)
 	wantErrorJSON(t, a.do(t, "POST", "/api/kv?v=orphan", w.sess, nil), http.StatusBadRequest)
+	wantErrorJSON(t, a.do(t, "GET", "/api/kv?k=count", w.sess, nil), http.StatusConflict)
+}
+
+// storedValues: what the client stores through /api/kv under the keys
+// the endpoints read (count, user) never makes them answer 5xx: a count
+// that is not a number is a 409 from the API, and the page still renders;
+// a user key is data, not a login.
+func (w *walk) storedValues(t *testing.T) {
+	a := w.a
+	r := a.do(t, "POST", "/api/kv?k=count&v=abc", "", nil)
+	wantJSON(t, r, http.StatusOK, `{"k":"count","v":"abc"}`)
+	sess := a.mustToken(t, r)
+	wantErrorJSON(t, a.do(t, "GET", "/api/count", sess, nil), http.StatusConflict)
+	wantErrorJSON(t, a.do(t, "GET", "/api/read", sess, nil), http.StatusConflict)
+	wantJSON(t, a.do(t, "GET", "/api/kv?k=count", sess, nil), http.StatusOK, `{"k":"count","v":"abc"}`)
+	r = a.do(t, "GET", "/", sess, nil)
+	wantStatus(t, r, http.StatusOK)
+	if !a.tr.jwt() && !strings.Contains(string(r.body), `<output id="count">0</output>`) {
+		t.Errorf("GET / with a count that is not a number does not show 0:\n%s", r.body)
+	}
+
+	// A user key written by the client logs nobody in, and does not change
+	// who is logged in.
+	const junk = `{"not":"a user"}<b>`
+	wantStatus(t, a.do(t, "POST", "/api/kv", sess, url.Values{"k": {"user"}, "v": {junk}}), http.StatusOK)
+	wantErrorJSON(t, a.do(t, "GET", "/api/me", sess, nil), http.StatusUnauthorized)
+	wantErrorJSON(t, a.do(t, "GET", "/api/sessions", sess, nil), http.StatusUnauthorized)
+	r = a.do(t, "GET", "/", sess, nil)
+	wantStatus(t, r, http.StatusOK)
+	if strings.Contains(string(r.body), "a user") {
+		t.Errorf("GET / shows the junk user key:\n%s", r.body)
+	}
+	wantStatus(t, a.do(t, "POST", "/api/kv", w.sess, url.Values{"k": {"user"}, "v": {junk}}), http.StatusOK)
+	wantJSON(t, a.do(t, "GET", "/api/me", w.sess, nil), http.StatusOK, `{"user":"`+w.user+`"}`)
+	wantStatus(t, a.do(t, "GET", "/", w.sess, nil), http.StatusOK)
+	wantStatus(t, a.do(t, "GET", "/api/sessions", w.sess, nil), http.StatusOK)
 }
 
 // page: in cookie mode the page shows the count and the user; in jwt mode
@@ -162,10 +207,14 @@ func (w *walk) page(t *testing.T) {
 		return
 	}
 	wantVary(t, r, w.a.tr) // it shows the session's data
-	for _, want := range []string{`<output id="count">2</output>`, `<strong id="user">alice</strong>`} {
+	for _, want := range []string{`<output id="count">2</output>`, `<strong id="user">` + w.user + `</strong>`, "(this session)"} {
 		if !strings.Contains(string(r.body), want) {
 			t.Errorf("GET / lacks %s:\n%s", want, r.body)
 		}
+	}
+	// The session the accounts step revoked is gone from the list.
+	if n := strings.Count(string(r.body), "<li>"); n != 1 {
+		t.Errorf("GET / lists %d sessions, want 1:\n%s", n, r.body)
 	}
 }
 
@@ -176,12 +225,13 @@ func (w *walk) page(t *testing.T) {
 func wantStaticPage(t *testing.T, r response) {
 	t.Helper()
 	body := string(r.body)
-	for _, want := range []string{"sessionStorage", `"Session-Token"`, "headers.get(", ".textContent", "/api/login", "/api/me", "/api/count", "/api/logout"} {
+	for _, want := range []string{"sessionStorage", `"Session-Token"`, "headers.get(", ".textContent", "/api/login", "/api/me", "/api/count", "/api/logout",
+		"/api/logout-all", "/api/sessions", "/api/sessions/revoke?handle="} {
 		if !strings.Contains(body, want) {
 			t.Errorf("GET / (jwt) lacks %q:\n%s", want, body)
 		}
 	}
-	for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "localStorage", "alice"} {
+	for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "localStorage", "alice-"} {
 		if strings.Contains(body, bad) {
 			t.Errorf("GET / (jwt) holds %q:\n%s", bad, body)
 		}
@@ -288,9 +338,4 @@ func (w *walk) logout(t *testing.T) {
 		t.Errorf("logout without session: status %d, want 200 or 204", r.status)
 	}
 	a.wantNoToken(t, r)
-}
-
-// logoutAll answers 501 until the per-user index exists.
-func (w *walk) logoutAll(t *testing.T) {
-	wantErrorJSON(t, w.a.do(t, "POST", "/api/logout-all", "", nil), http.StatusNotImplemented)
 }

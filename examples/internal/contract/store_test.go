@@ -78,14 +78,17 @@ func testStoreDown(t *testing.T, prog string, tr transport) {
 	sess = a.mustToken(t, r)
 
 	m.Close()
-	sessionPaths := []string{"/api/read", "/api/me", "/api/count"}
-	if !tr.jwt() {
-		sessionPaths = append(sessionPaths, "/") // the page shows session data
+	sessionReqs := []struct{ method, path string }{
+		{"GET", "/api/read"}, {"GET", "/api/me"}, {"GET", "/api/count"}, {"GET", "/api/sessions"},
+		{"POST", "/api/sessions/revoke?handle=x"}, {"POST", "/api/logout-all"},
 	}
-	for _, path := range sessionPaths {
-		r := a.doStoreDown(t, "GET", path, sess)
+	if !tr.jwt() {
+		sessionReqs = append(sessionReqs, struct{ method, path string }{"GET", "/"}) // the page shows session data
+	}
+	for _, req := range sessionReqs {
+		r := a.doStoreDown(t, req.method, req.path, sess)
 		if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), `"session store unavailable"`) {
-			t.Errorf("GET %s with the store down: %d %s, want 503 {\"error\":\"session store unavailable\"}", path, r.status, r.body)
+			t.Errorf("%s %s with the store down: %d %s, want 503 {\"error\":\"session store unavailable\"}", req.method, req.path, r.status, r.body)
 		}
 		a.wantNoToken(t, r)
 	}
@@ -107,4 +110,9 @@ func testStoreDown(t *testing.T, prog string, tr transport) {
 	}
 	wantJSON(t, a.do(t, "GET", "/api/me", sess, nil), http.StatusOK, `{"user":"alice"}`)
 	wantJSON(t, a.do(t, "GET", "/api/read", sess, nil), http.StatusOK, `{"count":1}`)
+	r = a.do(t, "GET", "/api/sessions", sess, nil)
+	wantStatus(t, r, http.StatusOK)
+	if n := strings.Count(string(r.body), `"handle"`); n != 1 {
+		t.Errorf("GET /api/sessions after the restart: %d sessions, want 1: %s", n, r.body)
+	}
 }
