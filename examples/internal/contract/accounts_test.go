@@ -42,9 +42,7 @@ func (w *walk) listSessions(t *testing.T, sess string, want int) []listed {
 	a := w.a
 	r := a.do(t, "GET", "/api/sessions", sess, nil)
 	wantStatus(t, r, http.StatusOK)
-	if ct := r.header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("GET /api/sessions: Content-Type %q, want application/json", ct)
-	}
+	wantJSONType(t, r)
 	a.wantNoToken(t, r)
 	wantVary(t, r, a.tr)
 	var body struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -263,9 +264,7 @@ func wantStatus(t *testing.T, r response, status int) {
 func wantJSON(t *testing.T, r response, status int, want string) {
 	t.Helper()
 	wantStatus(t, r, status)
-	if ct := r.header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("%s %s: Content-Type %q, want application/json", r.method, r.path, ct)
-	}
+	wantJSONType(t, r)
 	var got, exp any
 	if err := json.Unmarshal(r.body, &got); err != nil {
 		t.Errorf("%s %s: body %q is not JSON: %v", r.method, r.path, r.body, err)
@@ -278,6 +277,18 @@ func wantJSON(t *testing.T, r response, status int, want string) {
 	e, _ := json.Marshal(exp)
 	if !bytes.Equal(g, e) {
 		t.Errorf("%s %s: body %s, want %s", r.method, r.path, g, e)
+	}
+}
+
+// wantJSONType checks that r's Content-Type is application/json, with
+// no parameter or charset=utf-8 (gin's c.JSON sends one; RFC 8259 defines
+// none, and JSON is UTF-8 either way).
+func wantJSONType(t *testing.T, r response) {
+	t.Helper()
+	ct := r.header.Get("Content-Type")
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" || len(params) > 1 || (len(params) == 1 && !strings.EqualFold(params["charset"], "utf-8")) {
+		t.Errorf("%s %s: Content-Type %q, want application/json", r.method, r.path, ct)
 	}
 }
 

@@ -6,10 +6,10 @@
 // the embedded store, and against a store it stops and restarts; it also
 // checks the configuration errors and the Secure cookie setting.
 //
-// To add a program, say examples/gin:
+// To add a program, say examples/hertz:
 //
-//  1. write examples/gin (package main, demo.Main("gin", ...));
-//  2. add "gin" to the programs table in main_test.go.
+//  1. write examples/hertz (package main, demo.Main("hertz", ...));
+//  2. add "hertz" to the programs table in main_test.go.
 //
 // TestProgramsTable fails while a main package under examples/ is missing
 // from the table, so a new program cannot be left out.

@@ -14,8 +14,10 @@ import (
 // examples/ holding a main package. Adding a program is adding its line.
 var programs = []string{
 	"nethttp",
+	"gin",
 	"echo",
 	"fiber",
+	"chi",
 }
 
 // moduleRoot is the examples module's directory, seen from this package.
