@@ -1,10 +1,11 @@
 // Command fiber is the gosessions demo app on fiber v2
 // (github.com/gofiber/fiber/v2), with the sessionsfiber middleware: the
-// demo contract shared by every example (a counter, login, logout and a
-// small key-value API on the session), in either transport: cookie mode
-// (the default; the page is rendered on the server) or jwt mode (no
-// cookies: the token travels in the Session-Token header, and the page is
-// static, its script keeping the token in sessionStorage).
+// demo contract shared by every example (a counter, login, logout, the
+// user's sessions with "log out everywhere", and a small key-value API on
+// the session), in either transport: cookie mode (the default; the page
+// is rendered on the server) or jwt mode (no cookies: the token travels
+// in the Session-Token header, and the page is static, its script keeping
+// the token in sessionStorage).
 //
 // Its handlers are written as fiber's users write them: func(c *fiber.Ctx)
 // error, answering with c.JSON and c.Render, and returning errors (a

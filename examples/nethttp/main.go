@@ -1,9 +1,10 @@
 // Command nethttp is the gosessions demo app on plain net/http: it serves
-// the demo contract shared by every example (a counter, login, logout and a
-// small key-value API on the session), with sessions.Middleware, in either
-// transport: cookie mode (the default; the page is rendered on the server)
-// or jwt mode (no cookies: the token travels in the Session-Token header,
-// and the page is static, its script keeping the token in sessionStorage).
+// the demo contract shared by every example (a counter, login, logout, the
+// user's sessions with "log out everywhere", and a small key-value API on
+// the session), with sessions.Middleware, in either transport: cookie mode
+// (the default; the page is rendered on the server) or jwt mode (no
+// cookies: the token travels in the Session-Token header, and the page is
+// static, its script keeping the token in sessionStorage).
 //
 // Run it from the repository root (the go.work workspace):
 //

@@ -40,7 +40,7 @@ func TestPagesHoldContractIDs(t *testing.T) {
 	p := pages["cookie, user alice"]
 	for _, want := range []string{
 		`<strong id="user">alice</strong>`, `<output id="count">3</output>`,
-		`<li>Firefox: signed in 2025-03-04 05:06:07 UTC`,
+		`<li>Firefox: created 2025-03-04 05:06:07 UTC`,
 		`action="/api/sessions/revoke?handle=h-other"`,
 		`<strong>(this session)</strong>`,
 	} {
