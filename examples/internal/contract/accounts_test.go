@@ -134,7 +134,8 @@ func jwtSID(t *testing.T, tok string) string {
 // endpoint answers 401. A second client logs in as the walk's user and a
 // third as another user; each lists its user's sessions and marks its
 // own; the walk's session revokes the second by its handle, which ends
-// it; a handle of the other user's session, or of an ended one, is a 404.
+// it; a handle of the other user's session, or of an ended one, is a 404;
+// a session that revokes itself is logged out.
 func (w *walk) accounts(t *testing.T) {
 	a := w.a
 	r := a.do(t, "GET", "/api/count", "", nil)
@@ -204,6 +205,15 @@ func (w *walk) accounts(t *testing.T) {
 	wantJSON(t, a.do(t, "GET", "/api/me", w.sess, nil), http.StatusOK, `{"user":"`+w.user+`"}`)
 	wantJSON(t, a.do(t, "GET", "/api/read", w.sess, nil), http.StatusOK, `{"count":2}`)
 	w.listSessions(t, w.bob, 1)
+
+	// Revoking one's own session is logging out: the token is cleared.
+	third := w.loginAs(t, w.user, "")
+	own := currentOf(w.listSessions(t, third, 2))
+	r = a.do(t, "POST", "/api/sessions/revoke?handle="+url.QueryEscape(own), third, nil)
+	wantJSON(t, r, http.StatusOK, `{"destroyed":1}`)
+	a.wantCleared(t, r)
+	wantErrorJSON(t, a.do(t, "GET", "/api/me", third, nil), http.StatusUnauthorized)
+	w.listSessions(t, w.sess, 1)
 }
 
 // logoutAll: logging out everywhere ends every session of the user, the
