@@ -63,6 +63,15 @@ type StoreOptions struct {
 	// sessions. Default 0: no cap.
 	MaxSessionsPerUser int
 
+	// WaitReplicas makes every write wait, in the same round trip, until
+	// this many replicas have it (Redict's WAIT, bounded by Timeout); a
+	// write fewer replicas acknowledged fails with ErrUnavailable (it may
+	// still be on the primary). It closes the window in which a failover
+	// loses acknowledged writes (asynchronous replication) at the cost of
+	// a replica's round trip per write. Not for a Cluster client (WAIT
+	// has no key to route by). Default 0: no wait.
+	WaitReplicas int
+
 	// Logger receives what the store cannot return to a caller: a failed
 	// save of changes made after the response was committed. Default
 	// slog.Default() (at the time of logging). No log line holds an id,
@@ -119,6 +128,8 @@ func (o StoreOptions) withDefaults() (StoreOptions, error) {
 		return o, fmt.Errorf("%w: IdleTimeout and AbsoluteTimeout must be at most 100 years", ErrInvalidOptions)
 	case o.AbsoluteTimeout < o.IdleTimeout:
 		return o, fmt.Errorf("%w: AbsoluteTimeout %v must not be shorter than IdleTimeout %v", ErrInvalidOptions, o.AbsoluteTimeout, o.IdleTimeout)
+	case o.WaitReplicas < 0:
+		return o, fmt.Errorf("%w: WaitReplicas must not be negative", ErrInvalidOptions)
 	case o.MaxSessionsPerUser < 0:
 		return o, fmt.Errorf("%w: MaxSessionsPerUser must not be negative", ErrInvalidOptions)
 	case o.MaxSize < 0:

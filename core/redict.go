@@ -477,13 +477,16 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 		err  error
 		lost bool
 	)
-	if len(w.idx) == 0 && w.take == "" {
+	if len(w.idx) == 0 && w.take == "" && st.opts.WaitReplicas == 0 {
 		res, err = writeScript.Run(ctx, st.client, keys, args...).StringSlice()
 	} else {
-		var wc, fc *redis.Cmd
+		var wc, fc, wait *redis.Cmd
 		var icmds []*redis.Cmd
 		err = st.pipeline(ctx, func(pipe redis.Pipeliner) {
 			wc = writeScript.EvalSha(ctx, pipe, keys, args...)
+			if st.opts.WaitReplicas > 0 {
+				wait = pipe.Do(ctx, "WAIT", st.opts.WaitReplicas, st.opts.Timeout.Milliseconds())
+			}
 			if w.take != "" {
 				fc = finishScript.EvalSha(ctx, pipe, []string{w.take}, w.nonce, st.journalTTL().Milliseconds())
 			}
@@ -491,6 +494,11 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 		})
 		if wc != nil && wc.Err() != nil {
 			err = wc.Err() // else err is another command's: the save failed too
+		}
+		if err == nil && wait != nil {
+			if n, _ := wait.Int(); n < st.opts.WaitReplicas {
+				err = fmt.Errorf("%d of %d replicas acknowledged the write", n, st.opts.WaitReplicas)
+			}
 		}
 		if err == nil {
 			res, _ = wc.StringSlice()

@@ -64,6 +64,9 @@ func newStore(client redis.UniversalClient, so StoreOptions) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, cluster := client.(*redis.ClusterClient); cluster && opts.WaitReplicas > 0 {
+		return nil, fmt.Errorf("%w: WaitReplicas needs a single-node or Sentinel client, not a Cluster", ErrInvalidOptions)
+	}
 	return &Store{client: client, opts: opts, now: time.Now}, nil
 }
 
