@@ -63,6 +63,16 @@ type StoreOptions struct {
 	// sessions. Default 0: no cap.
 	MaxSessionsPerUser int
 
+	// Optimistic makes every save of a session this request read check
+	// that no other request changed it since (its revision): if one did,
+	// the save writes nothing and fails with ErrConflict (answered 409),
+	// so two tabs never silently undo each other's change of the same key.
+	// Increments alone never conflict (they are atomic). Session.Update is
+	// the optimistic step for one change without this option. Default off:
+	// concurrent saves of different keys all land; of the same key, the
+	// last one wins.
+	Optimistic bool
+
 	// WaitReplicas makes every write wait, in the same round trip, until
 	// this many replicas have it (Redict's WAIT, bounded by Timeout); a
 	// write fewer replicas acknowledged fails with ErrUnavailable (it may

@@ -296,6 +296,7 @@ type record struct {
 	created, seen, deadline time.Time
 	user, label             string            // the binding (Session.BindUser)
 	size                    int               // data size, as stored
+	rev                     int64             // revision, as stored
 	values                  map[string]string // by field name: "d:K" and "f:T"
 }
 
@@ -355,6 +356,7 @@ func parseRecord(h map[string]string, now time.Time, op string) (*record, error)
 	}
 	rec := &record{created: created, deadline: deadline, seen: msTime(h[fieldSeen]), values: h}
 	rec.size, _ = strconv.Atoi(h[fieldSize])
+	rec.rev, _ = strconv.ParseInt(h[fieldRev], 10, 64)
 	rec.user, rec.label = h[fieldUser], h[fieldLabel]
 	for f := range h {
 		if strings.HasPrefix(f, "_") {
