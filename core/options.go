@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -81,6 +82,13 @@ type StoreOptions struct {
 	// a replica's round trip per write. Not for a Cluster client (WAIT
 	// has no key to route by). Default 0: no wait.
 	WaitReplicas int
+
+	// OnEvent, when set, is called with every lifecycle event (sessions
+	// created, renewed, destroyed; tokens refused, and why; sessions
+	// missing; store errors and their latency; failed late saves;
+	// conflicts), from the request's goroutine: keep it fast. See
+	// LogEvents, and the README for metrics. Default none.
+	OnEvent func(ctx context.Context, e Event)
 
 	// Logger receives what the store cannot return to a caller: a failed
 	// save of changes made after the response was committed. Default

@@ -333,9 +333,10 @@ func newNonce() string { return rand.Text() }
 func (st *Store) load(ctx context.Context, key string, now time.Time) (*record, error) {
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
+	start := st.now()
 	h, err := st.client.HGetAll(ctx, key).Result()
 	if err != nil {
-		return nil, unavailable("load", err)
+		return nil, st.failed(ctx, "load", start, err)
 	}
 	return parseRecord(h, now, "load")
 }
@@ -386,9 +387,10 @@ func parseMeta(m string) (created, deadline time.Time, ok bool) {
 func (st *Store) refresh(ctx context.Context, key string, now time.Time) error {
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
+	start := st.now()
 	err := refreshScript.Run(ctx, st.client, []string{key}, now.UnixMilli(), st.opts.IdleTimeout.Milliseconds()).Err()
 	if err != nil {
-		return unavailable("refresh", err)
+		return st.failed(ctx, "refresh", start, err)
 	}
 	return nil
 }
@@ -398,6 +400,7 @@ func (st *Store) refresh(ctx context.Context, key string, now time.Time) error {
 func (st *Store) take(ctx context.Context, key, nonce string, now time.Time) (*record, error) {
 	tctx, cancel := st.storeCtx(ctx)
 	defer cancel()
+	start := st.now()
 	res, err := takeScript.Run(tctx, st.client, []string{key, takeKey(key), journalKey(key, nonce)},
 		nonce, now.UnixMilli()).StringSlice()
 	if errors.Is(err, redis.Nil) {
@@ -407,7 +410,7 @@ func (st *Store) take(ctx context.Context, key, nonce string, now time.Time) (*r
 		// The take may have run, its reply lost: undo it before giving
 		// up, or the session would be lost with the reply.
 		st.untake(ctx, key, nonce, now)
-		return nil, unavailable("renew", err)
+		return nil, st.failed(ctx, "renew", start, err)
 	}
 	h := make(map[string]string, len(res)/2)
 	for i := 0; i+1 < len(res); i += 2 {
@@ -463,6 +466,7 @@ var errTakeLost = errors.New("sessions: destroyed while renewed")
 func (st *Store) write(ctx context.Context, key string, now time.Time, w writeReq) (writeResult, error) {
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
+	start := st.now()
 	args := make([]any, 0, 8+len(w.ops))
 	args = append(args, string(w.mode), now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), st.opts.MaxSize,
 		st.journalTTL().Milliseconds())
@@ -517,15 +521,15 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 		// The session was destroyed while it was being renewed: the
 		// new record must not carry it on.
 		if err := st.client.Del(ctx, key).Err(); err != nil {
-			return writeResult{}, unavailable("save", err)
+			return writeResult{}, st.failed(ctx, "save", start, err)
 		}
 		return writeResult{}, errTakeLost
 	}
 	if err != nil {
-		return writeResult{}, unavailable("save", err)
+		return writeResult{}, st.failed(ctx, "save", start, err)
 	}
 	if len(res) == 0 {
-		return writeResult{}, unavailable("save", errors.New("unexpected script reply"))
+		return writeResult{}, st.failed(ctx, "save", start, errors.New("unexpected script reply"))
 	}
 	switch res[0] {
 	case "ok":
@@ -544,10 +548,10 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 	case "conflict":
 		return writeResult{}, fmt.Errorf("%w: save", ErrConflict)
 	default:
-		return writeResult{}, unavailable("save", errors.New("unexpected script reply"))
+		return writeResult{}, st.failed(ctx, "save", start, errors.New("unexpected script reply"))
 	}
 	if len(res) < 5 {
-		return writeResult{}, unavailable("save", errors.New("unexpected script reply"))
+		return writeResult{}, st.failed(ctx, "save", start, errors.New("unexpected script reply"))
 	}
 	out := writeResult{created: msTime(res[1]), deadline: msTime(res[2]), seen: msTime(res[4])}
 	out.rev, _ = strconv.ParseInt(res[3], 10, 64)
@@ -563,6 +567,7 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 func (st *Store) remove(ctx context.Context, key, user string) error {
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
+	start := st.now()
 	// The take key too: a Renew of this session in flight in another
 	// request ends with it (see finishScript).
 	var err error
@@ -575,7 +580,7 @@ func (st *Store) remove(ctx context.Context, key, user string) error {
 		})
 	}
 	if err != nil {
-		return unavailable("destroy", err)
+		return st.failed(ctx, "destroy", start, err)
 	}
 	return nil
 }
@@ -598,8 +603,9 @@ type Client = redis.UniversalClient
 func (st *Store) Ping(ctx context.Context) error {
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
+	start := st.now()
 	if err := st.client.Ping(ctx).Err(); err != nil {
-		return unavailable("ping", err)
+		return st.failed(ctx, "ping", start, err)
 	}
 	return nil
 }

@@ -73,7 +73,7 @@ type Session struct {
 	bindSet    bool
 	rev        int64 // the revision this request read (revKnown) or wrote
 	revKnown   bool
-	optimistic bool // the next save checks rev (Update)
+	optimistic bool  // the next save checks rev (Update)
 	err        error // sticky store failure
 }
 
@@ -82,8 +82,11 @@ func (s *Session) resolve() {
 	if s.state != stateUnread {
 		return
 	}
-	tok, ok := s.st.tr.read(s.c, s.st.now())
+	tok, refusal, ok := s.st.tr.read(s.c, s.st.now())
 	if !ok {
+		if refusal != "" {
+			s.st.emit(s.ctx, Event{Kind: EventRefused, Reason: refusal})
+		}
 		s.fresh()
 		s.applyPending(nil)
 		return
@@ -116,6 +119,9 @@ func (s *Session) ensure() error {
 		return err
 	}
 	if rec == nil {
+		if s.state == stateToken {
+			s.st.emit(s.ctx, Event{Kind: EventMissing})
+		}
 		s.fresh()
 		s.applyPending(nil)
 		return nil
@@ -254,6 +260,7 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 		case errors.Is(err, ErrConflict):
 			// The view is stale: a later read loads the session again.
 			s.loaded, s.revKnown = false, false
+			s.st.emit(ctx, Event{Kind: EventConflict, Err: err})
 			return res, err
 		case err != errGone:
 			return res, err
@@ -263,6 +270,7 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 		}
 		// The session ended meanwhile (expired, or destroyed by another
 		// request): start a new one holding only this request's changes.
+		s.st.emit(ctx, Event{Kind: EventMissing})
 		s.fresh()
 		s.clearToken = true
 		s.applyPending(nil)
@@ -316,10 +324,15 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 			}
 			return res, err
 		}
+		kind := EventCreated
+		if s.state == statePending {
+			kind = EventRenewed
+		}
 		s.takeNonce = ""
 		s.issue = true
 		s.loaded = true
 		s.written(res)
+		s.st.emit(ctx, Event{Kind: kind})
 		return res, nil
 	}
 	err := unavailable("create", errExists)
@@ -707,6 +720,7 @@ func (s *Session) Destroy() error {
 			return err
 		}
 		s.clearToken = true
+		s.st.emit(s.ctx, Event{Kind: EventDestroyed, Count: 1})
 	}
 	s.fresh()
 	s.dirty, s.cleared, s.issue, s.rewrite, s.bindSet = nil, false, false, false, false
