@@ -376,7 +376,7 @@ func parseMeta(m string) (created, deadline time.Time, ok bool) {
 	}
 	cn, err1 := strconv.ParseInt(c, 10, 64)
 	dn, err2 := strconv.ParseInt(d, 10, 64)
-	if err1 != nil || err2 != nil || dn <= 0 {
+	if err1 != nil || err2 != nil || cn < 0 || dn <= 0 || c == "" || c[0] == '+' || d[0] == '+' {
 		return created, deadline, false
 	}
 	return time.UnixMilli(cn), time.UnixMilli(dn), true
