@@ -208,11 +208,12 @@ func (st *Store) userEntries(ctx context.Context, user string) ([]string, map[st
 	}
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
+	start := st.now()
 	now := st.now()
 	ikey := st.indexKey(user)
 	members, err := st.client.ZRangeWithScores(ctx, ikey, 0, -1).Result()
 	if err != nil {
-		return nil, nil, unavailable("index", err)
+		return nil, nil, st.failed(ctx, "index", start, err)
 	}
 	if len(members) == 0 {
 		return nil, nil, nil
@@ -225,7 +226,7 @@ func (st *Store) userEntries(ctx context.Context, user string) ([]string, map[st
 		return nil
 	})
 	if err != nil {
-		return nil, nil, unavailable("index", err)
+		return nil, nil, st.failed(ctx, "index", start, err)
 	}
 	var live []string
 	infos := make(map[string][]any, len(members))
@@ -311,9 +312,10 @@ func (st *Store) DestroyUserSessions(ctx context.Context, user string, except *S
 	}
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
+	start := st.now()
 	members, err := st.client.ZRangeWithScores(ctx, st.indexKey(user), 0, -1).Result()
 	if err != nil {
-		return 0, unavailable("index", err)
+		return 0, st.failed(ctx, "index", start, err)
 	}
 	keep := except.tag()
 	var tags []string
@@ -337,6 +339,7 @@ func (st *Store) end(ctx context.Context, user string, tags []string, settled ma
 	}
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
+	start := st.now()
 	cmds := make([]*redis.Cmd, len(tags))
 	err := st.pipeline(ctx, func(pipe redis.Pipeliner) {
 		for i, tag := range tags {
@@ -345,7 +348,7 @@ func (st *Store) end(ctx context.Context, user string, tags []string, settled ma
 		}
 	})
 	if err != nil {
-		return 0, unavailable("destroy", err)
+		return 0, st.failed(ctx, "destroy", start, err)
 	}
 	var n int
 	var gone []any
@@ -358,10 +361,13 @@ func (st *Store) end(ctx context.Context, user string, tags []string, settled ma
 			gone = append(gone, tags[i])
 		}
 	}
+	if n > 0 {
+		st.emit(ctx, Event{Kind: EventDestroyed, Count: n})
+	}
 	if len(gone) > 0 {
 		// Not the entries of sessions still being created: they stay.
 		if err := st.client.ZRem(ctx, st.indexKey(user), gone...).Err(); err != nil {
-			return n, unavailable("index", err)
+			return n, st.failed(ctx, "index", start, err)
 		}
 	}
 	return n, nil

@@ -187,14 +187,14 @@ func (t *cookieTransport) seal(id sessionID, now time.Time, persist persistChoic
 // cookie carries, when it was issued, and whether a key other than the
 // first opened it (tok.rewrite). Any malformed, tampered, foreign or stale
 // value is refused.
-func (t *cookieTransport) open(value string, now time.Time) (tok token, issued time.Time, ok bool) {
+func (t *cookieTransport) open(value string, now time.Time) (tok token, issued time.Time, refusal string) {
 	if len(value) != cookieValueLen {
-		return tok, issued, false
+		return tok, issued, "malformed"
 	}
 	var raw [cookieRawLen]byte
 	n, err := base64.RawURLEncoding.Strict().Decode(raw[:], []byte(value))
 	if err != nil || n != cookieRawLen || raw[0] != cookieVersion {
-		return tok, issued, false
+		return tok, issued, "malformed"
 	}
 	var plain [cookiePlainLen]byte
 	for i, aead := range t.aeads {
@@ -203,32 +203,46 @@ func (t *cookieTransport) open(value string, now time.Time) (tok token, issued t
 		}
 		issued = time.Unix(int64(binary.BigEndian.Uint64(plain[idLen:])), 0)
 		p := persistChoice(plain[idLen+8])
-		if issued.After(now.Add(cookieSkew)) || now.Sub(issued) > t.lifetime+cookieSkew || p > persistOff {
-			return tok, issued, false
+		switch {
+		case issued.After(now.Add(cookieSkew)):
+			return tok, issued, "issued in the future"
+		case now.Sub(issued) > t.lifetime+cookieSkew:
+			return tok, issued, "expired"
+		case p > persistOff:
+			return tok, issued, "malformed"
 		}
 		copy(tok.id[:], plain[:idLen])
 		tok.rewrite, tok.persist = i > 0, p
-		return tok, issued, true
+		return tok, issued, ""
 	}
-	return tok, issued, false
+	// No secret opens it: tampered, or sealed with a secret this app
+	// lacks (an instance with the wrong SESSION_SECRET, say).
+	return tok, issued, "not authentic"
 }
 
 // read picks the session id from the request's cookies of our name. Of
 // several that authenticate, the most recently issued wins; browsers send
 // same-name cookies in no reliable order.
-func (t *cookieTransport) read(c Carrier, now time.Time) (token, bool) {
+func (t *cookieTransport) read(c Carrier, now time.Time) (token, string, bool) {
 	var (
 		best       token
 		bestIssued time.Time
 		found      bool
+		refusal    string
 	)
 	for _, v := range c.Cookies(t.opts.Name) {
-		tok, issued, ok := t.open(v, now)
-		if ok && (!found || issued.After(bestIssued)) {
+		tok, issued, why := t.open(v, now)
+		switch {
+		case why != "":
+			refusal = why
+		case !found || issued.After(bestIssued):
 			best, bestIssued, found = tok, issued, true
 		}
 	}
-	return best, found
+	if found {
+		refusal = ""
+	}
+	return best, refusal, found
 }
 
 // present reports whether the request may carry a cookie of our name: a

@@ -39,13 +39,14 @@ func TestCookieSealOpen(t *testing.T) {
 	if strings.Contains(v, id.String()) {
 		t.Fatal("the sealed cookie shows the id")
 	}
-	got, issued, ok := tr.open(v, now)
+	got, issued, why := tr.open(v, now)
+	ok := why == ""
 	if !ok || got.id != id || got.rewrite || got.persist != persistDefault || issued.Unix() != now.Unix() {
 		t.Fatalf("open = %v, %v, %v; want the sealed id", issued, got.rewrite, ok)
 	}
 	for _, p := range []persistChoice{persistOn, persistOff} {
-		if got, _, ok := tr.open(tr.seal(id, now, p), now); !ok || got.persist != p {
-			t.Errorf("sealed with RememberMe choice %d: opened %v with %d", p, ok, got.persist)
+		if got, _, why := tr.open(tr.seal(id, now, p), now); why != "" || got.persist != p {
+			t.Errorf("sealed with RememberMe choice %d: refused %q, opened with %d", p, why, got.persist)
 		}
 	}
 	if tr.seal(id, now, persistDefault) == v {
@@ -85,7 +86,7 @@ func TestCookieRefusals(t *testing.T) {
 		"too old":          tr.seal(newID(), now.Add(-time.Hour-2*cookieSkew), persistDefault),
 	}
 	for name, val := range cases {
-		if _, _, ok := tr.open(val, now); ok {
+		if _, _, why := tr.open(val, now); why == "" {
 			t.Errorf("%s: opened", name)
 		}
 	}
@@ -97,15 +98,16 @@ func TestCookieRotation(t *testing.T) {
 	id := newID()
 	oldV := testCookieTransport(t, secretA).seal(id, now, persistDefault)
 	rotated := testCookieTransport(t, secretB, secretA)
-	got, _, ok := rotated.open(oldV, now)
+	got, _, why := rotated.open(oldV, now)
+	ok := why == ""
 	if !ok || got.id != id || !got.rewrite {
 		t.Fatalf("rotated ring: ok=%v old=%v, want the id opened with an old key", ok, got.rewrite)
 	}
 	newV := rotated.seal(id, now, persistDefault)
-	if _, _, ok := testCookieTransport(t, secretB).open(newV, now); !ok {
+	if _, _, why := testCookieTransport(t, secretB).open(newV, now); why != "" {
 		t.Fatal("a cookie sealed by the rotated ring does not open with the new key alone")
 	}
-	if _, _, ok := testCookieTransport(t, secretA).open(newV, now); ok {
+	if _, _, why := testCookieTransport(t, secretA).open(newV, now); why == "" {
 		t.Fatal("the first secret of the ring did not seal")
 	}
 }
@@ -126,7 +128,7 @@ func TestCookieReadPicksAuthentic(t *testing.T) {
 		for _, v := range order {
 			r.AddCookie(&http.Cookie{Name: "session", Value: v})
 		}
-		tok, ok := tr.read(HTTPCarrier(httptest.NewRecorder(), r), now)
+		tok, _, ok := tr.read(HTTPCarrier(httptest.NewRecorder(), r), now)
 		if !ok || tok.id != newer {
 			t.Errorf("order %d cookies: did not pick the newest authentic one", len(order))
 		}
@@ -180,8 +182,8 @@ func FuzzCookieOpen(f *testing.F) {
 	f.Add(strings.Repeat("A", cookieValueLen))
 	f.Add(strings.Repeat("_", 5000))
 	f.Fuzz(func(t *testing.T, v string) {
-		got, _, ok := tr.open(v, now)
-		if !ok {
+		got, _, why := tr.open(v, now)
+		if why != "" {
 			return
 		}
 		raw, err := base64.RawURLEncoding.DecodeString(v)

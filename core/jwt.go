@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -385,33 +386,61 @@ func (t *jwtTransport) keyFor(tok *jwt.Token) (any, error) {
 
 // parse verifies a token and returns its sid and expiry; any failure is a
 // refusal. Times are checked against the store's clock.
-func (t *jwtTransport) parse(tok string) (sessionID, time.Time, bool) {
+// parse verifies a token and returns its sid and expiry, or why it was
+// refused. Times are checked against the store's clock.
+func (t *jwtTransport) parse(tok string) (sessionID, time.Time, string) {
 	var id sessionID
-	if tok == "" || len(tok) > t.opts.MaxTokenLength {
-		return id, time.Time{}, false
+	switch {
+	case tok == "":
+		return id, time.Time{}, "empty"
+	case len(tok) > t.opts.MaxTokenLength:
+		return id, time.Time{}, "too long"
 	}
 	var claims sessionClaims
 	if _, err := t.parser.ParseWithClaims(tok, &claims, t.keyFor); err != nil {
-		return id, time.Time{}, false
+		return id, time.Time{}, jwtRefusal(err)
 	}
 	id, ok := parseID(claims.SID)
 	if !ok || claims.ExpiresAt == nil || claims.IssuedAt == nil {
-		return id, time.Time{}, false
+		return id, time.Time{}, "bad claims"
 	}
 	exp := claims.ExpiresAt.Time
 	// No token may outlive the longest session it could name.
 	if exp.Sub(claims.IssuedAt.Time) > t.lifetime+t.opts.Leeway {
-		return id, time.Time{}, false
+		return id, time.Time{}, "lives too long"
 	}
-	return id, exp, true
+	return id, exp, ""
 }
 
-func (t *jwtTransport) read(c Carrier, now time.Time) (token, bool) {
-	id, exp, ok := t.parse(t.token(c))
-	if !ok {
-		return token{}, false
+// jwtRefusal names why the parser refused a token.
+func jwtRefusal(err error) string {
+	switch {
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return "malformed"
+	case errors.Is(err, jwt.ErrTokenUnverifiable):
+		return "unknown key or type"
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return "bad signature"
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return "expired"
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return "not valid yet"
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer), errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return "wrong issuer or audience"
 	}
-	return token{id: id, rewrite: exp.Sub(now) < t.opts.RefreshWindow}, true
+	return "bad claims"
+}
+
+func (t *jwtTransport) read(c Carrier, now time.Time) (token, string, bool) {
+	raw := t.token(c)
+	if raw == "" {
+		return token{}, "", false
+	}
+	id, exp, refusal := t.parse(raw)
+	if refusal != "" {
+		return token{}, refusal, false
+	}
+	return token{id: id, rewrite: exp.Sub(now) < t.opts.RefreshWindow}, "", true
 }
 
 // present reports whether the request carries a token header at all.

@@ -63,6 +63,8 @@ func ErrorMessage(err error) string {
 		return "session store unavailable"
 	case http.StatusRequestEntityTooLarge:
 		return "session too large"
+	case http.StatusConflict:
+		return "session changed concurrently"
 	}
 	return "session error"
 }
@@ -78,13 +80,16 @@ func ErrorBody(err error) string {
 
 // ErrorStatus maps a session error to an HTTP status: 503 for
 // ErrUnavailable (the store is down or slow), 413 for ErrTooLarge (the
-// request would grow the session past its limit), 500 for anything else.
+// request would grow the session past its limit), 409 for ErrConflict (an
+// optimistic save found the session changed), 500 for anything else.
 func ErrorStatus(err error) int {
 	switch {
 	case errors.Is(err, ErrUnavailable):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrConflict):
+		return http.StatusConflict
 	default:
 		return http.StatusInternalServerError
 	}

@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -63,6 +64,32 @@ type StoreOptions struct {
 	// sessions. Default 0: no cap.
 	MaxSessionsPerUser int
 
+	// Optimistic makes every save of a session this request read check
+	// that no other request changed it since (its revision): if one did,
+	// the save writes nothing and fails with ErrConflict (answered 409),
+	// so two tabs never silently undo each other's change of the same key.
+	// Increments alone never conflict (they are atomic). Session.Update is
+	// the optimistic step for one change without this option. Default off:
+	// concurrent saves of different keys all land; of the same key, the
+	// last one wins.
+	Optimistic bool
+
+	// WaitReplicas makes every write wait, in the same round trip, until
+	// this many replicas have it (Redict's WAIT, bounded by Timeout); a
+	// write fewer replicas acknowledged fails with ErrUnavailable (it may
+	// still be on the primary). It closes the window in which a failover
+	// loses acknowledged writes (asynchronous replication) at the cost of
+	// a replica's round trip per write. Not for a Cluster client (WAIT
+	// has no key to route by). Default 0: no wait.
+	WaitReplicas int
+
+	// OnEvent, when set, is called with every lifecycle event (sessions
+	// created, renewed, destroyed; tokens refused, and why; sessions
+	// missing; store errors and their latency; failed late saves;
+	// conflicts), from the request's goroutine: keep it fast. See
+	// LogEvents, and the README for metrics. Default none.
+	OnEvent func(ctx context.Context, e Event)
+
 	// Logger receives what the store cannot return to a caller: a failed
 	// save of changes made after the response was committed. Default
 	// slog.Default() (at the time of logging). No log line holds an id,
@@ -119,6 +146,8 @@ func (o StoreOptions) withDefaults() (StoreOptions, error) {
 		return o, fmt.Errorf("%w: IdleTimeout and AbsoluteTimeout must be at most 100 years", ErrInvalidOptions)
 	case o.AbsoluteTimeout < o.IdleTimeout:
 		return o, fmt.Errorf("%w: AbsoluteTimeout %v must not be shorter than IdleTimeout %v", ErrInvalidOptions, o.AbsoluteTimeout, o.IdleTimeout)
+	case o.WaitReplicas < 0:
+		return o, fmt.Errorf("%w: WaitReplicas must not be negative", ErrInvalidOptions)
 	case o.MaxSessionsPerUser < 0:
 		return o, fmt.Errorf("%w: MaxSessionsPerUser must not be negative", ErrInvalidOptions)
 	case o.MaxSize < 0:

@@ -296,6 +296,7 @@ type record struct {
 	created, seen, deadline time.Time
 	user, label             string            // the binding (Session.BindUser)
 	size                    int               // data size, as stored
+	rev                     int64             // revision, as stored
 	values                  map[string]string // by field name: "d:K" and "f:T"
 }
 
@@ -332,9 +333,10 @@ func newNonce() string { return rand.Text() }
 func (st *Store) load(ctx context.Context, key string, now time.Time) (*record, error) {
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
+	start := st.now()
 	h, err := st.client.HGetAll(ctx, key).Result()
 	if err != nil {
-		return nil, unavailable("load", err)
+		return nil, st.failed(ctx, "load", start, err)
 	}
 	return parseRecord(h, now, "load")
 }
@@ -355,6 +357,7 @@ func parseRecord(h map[string]string, now time.Time, op string) (*record, error)
 	}
 	rec := &record{created: created, deadline: deadline, seen: msTime(h[fieldSeen]), values: h}
 	rec.size, _ = strconv.Atoi(h[fieldSize])
+	rec.rev, _ = strconv.ParseInt(h[fieldRev], 10, 64)
 	rec.user, rec.label = h[fieldUser], h[fieldLabel]
 	for f := range h {
 		if strings.HasPrefix(f, "_") {
@@ -373,7 +376,7 @@ func parseMeta(m string) (created, deadline time.Time, ok bool) {
 	}
 	cn, err1 := strconv.ParseInt(c, 10, 64)
 	dn, err2 := strconv.ParseInt(d, 10, 64)
-	if err1 != nil || err2 != nil || dn <= 0 {
+	if err1 != nil || err2 != nil || cn < 0 || dn <= 0 || c == "" || c[0] == '+' || d[0] == '+' {
 		return created, deadline, false
 	}
 	return time.UnixMilli(cn), time.UnixMilli(dn), true
@@ -384,9 +387,10 @@ func parseMeta(m string) (created, deadline time.Time, ok bool) {
 func (st *Store) refresh(ctx context.Context, key string, now time.Time) error {
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
+	start := st.now()
 	err := refreshScript.Run(ctx, st.client, []string{key}, now.UnixMilli(), st.opts.IdleTimeout.Milliseconds()).Err()
 	if err != nil {
-		return unavailable("refresh", err)
+		return st.failed(ctx, "refresh", start, err)
 	}
 	return nil
 }
@@ -396,6 +400,7 @@ func (st *Store) refresh(ctx context.Context, key string, now time.Time) error {
 func (st *Store) take(ctx context.Context, key, nonce string, now time.Time) (*record, error) {
 	tctx, cancel := st.storeCtx(ctx)
 	defer cancel()
+	start := st.now()
 	res, err := takeScript.Run(tctx, st.client, []string{key, takeKey(key), journalKey(key, nonce)},
 		nonce, now.UnixMilli()).StringSlice()
 	if errors.Is(err, redis.Nil) {
@@ -405,7 +410,7 @@ func (st *Store) take(ctx context.Context, key, nonce string, now time.Time) (*r
 		// The take may have run, its reply lost: undo it before giving
 		// up, or the session would be lost with the reply.
 		st.untake(ctx, key, nonce, now)
-		return nil, unavailable("renew", err)
+		return nil, st.failed(ctx, "renew", start, err)
 	}
 	h := make(map[string]string, len(res)/2)
 	for i := 0; i+1 < len(res); i += 2 {
@@ -461,6 +466,7 @@ var errTakeLost = errors.New("sessions: destroyed while renewed")
 func (st *Store) write(ctx context.Context, key string, now time.Time, w writeReq) (writeResult, error) {
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
+	start := st.now()
 	args := make([]any, 0, 8+len(w.ops))
 	args = append(args, string(w.mode), now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), st.opts.MaxSize,
 		st.journalTTL().Milliseconds())
@@ -477,13 +483,16 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 		err  error
 		lost bool
 	)
-	if len(w.idx) == 0 && w.take == "" {
+	if len(w.idx) == 0 && w.take == "" && st.opts.WaitReplicas == 0 {
 		res, err = writeScript.Run(ctx, st.client, keys, args...).StringSlice()
 	} else {
-		var wc, fc *redis.Cmd
+		var wc, fc, wait *redis.Cmd
 		var icmds []*redis.Cmd
 		err = st.pipeline(ctx, func(pipe redis.Pipeliner) {
 			wc = writeScript.EvalSha(ctx, pipe, keys, args...)
+			if st.opts.WaitReplicas > 0 {
+				wait = pipe.Do(ctx, "WAIT", st.opts.WaitReplicas, st.opts.Timeout.Milliseconds())
+			}
 			if w.take != "" {
 				fc = finishScript.EvalSha(ctx, pipe, []string{w.take}, w.nonce, st.journalTTL().Milliseconds())
 			}
@@ -491,6 +500,11 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 		})
 		if wc != nil && wc.Err() != nil {
 			err = wc.Err() // else err is another command's: the save failed too
+		}
+		if err == nil && wait != nil {
+			if n, _ := wait.Int(); n < st.opts.WaitReplicas {
+				err = fmt.Errorf("%d of %d replicas acknowledged the write", n, st.opts.WaitReplicas)
+			}
 		}
 		if err == nil {
 			res, _ = wc.StringSlice()
@@ -507,15 +521,15 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 		// The session was destroyed while it was being renewed: the
 		// new record must not carry it on.
 		if err := st.client.Del(ctx, key).Err(); err != nil {
-			return writeResult{}, unavailable("save", err)
+			return writeResult{}, st.failed(ctx, "save", start, err)
 		}
 		return writeResult{}, errTakeLost
 	}
 	if err != nil {
-		return writeResult{}, unavailable("save", err)
+		return writeResult{}, st.failed(ctx, "save", start, err)
 	}
 	if len(res) == 0 {
-		return writeResult{}, unavailable("save", errors.New("unexpected script reply"))
+		return writeResult{}, st.failed(ctx, "save", start, errors.New("unexpected script reply"))
 	}
 	switch res[0] {
 	case "ok":
@@ -534,10 +548,10 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 	case "conflict":
 		return writeResult{}, fmt.Errorf("%w: save", ErrConflict)
 	default:
-		return writeResult{}, unavailable("save", errors.New("unexpected script reply"))
+		return writeResult{}, st.failed(ctx, "save", start, errors.New("unexpected script reply"))
 	}
 	if len(res) < 5 {
-		return writeResult{}, unavailable("save", errors.New("unexpected script reply"))
+		return writeResult{}, st.failed(ctx, "save", start, errors.New("unexpected script reply"))
 	}
 	out := writeResult{created: msTime(res[1]), deadline: msTime(res[2]), seen: msTime(res[4])}
 	out.rev, _ = strconv.ParseInt(res[3], 10, 64)
@@ -553,6 +567,7 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 func (st *Store) remove(ctx context.Context, key, user string) error {
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
+	start := st.now()
 	// The take key too: a Renew of this session in flight in another
 	// request ends with it (see finishScript).
 	var err error
@@ -565,7 +580,7 @@ func (st *Store) remove(ctx context.Context, key, user string) error {
 		})
 	}
 	if err != nil {
-		return unavailable("destroy", err)
+		return st.failed(ctx, "destroy", start, err)
 	}
 	return nil
 }
@@ -588,8 +603,9 @@ type Client = redis.UniversalClient
 func (st *Store) Ping(ctx context.Context) error {
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
+	start := st.now()
 	if err := st.client.Ping(ctx).Err(); err != nil {
-		return unavailable("ping", err)
+		return st.failed(ctx, "ping", start, err)
 	}
 	return nil
 }

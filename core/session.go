@@ -71,6 +71,9 @@ type Session struct {
 	bindUser   string // BindUser's pending binding, written at Save
 	bindLabel  string
 	bindSet    bool
+	rev        int64 // the revision this request read (revKnown) or wrote
+	revKnown   bool
+	optimistic bool  // the next save checks rev (Update)
 	err        error // sticky store failure
 }
 
@@ -79,8 +82,11 @@ func (s *Session) resolve() {
 	if s.state != stateUnread {
 		return
 	}
-	tok, ok := s.st.tr.read(s.c, s.st.now())
+	tok, refusal, ok := s.st.tr.read(s.c, s.st.now())
 	if !ok {
+		if refusal != "" {
+			s.st.emit(s.ctx, Event{Kind: EventRefused, Reason: refusal})
+		}
 		s.fresh()
 		s.applyPending(nil)
 		return
@@ -113,6 +119,9 @@ func (s *Session) ensure() error {
 		return err
 	}
 	if rec == nil {
+		if s.state == stateToken {
+			s.st.emit(s.ctx, Event{Kind: EventMissing})
+		}
 		s.fresh()
 		s.applyPending(nil)
 		return nil
@@ -120,6 +129,7 @@ func (s *Session) ensure() error {
 	s.state, s.loaded = stateLive, true
 	s.created, s.deadline = rec.created, rec.deadline
 	s.user, s.label = rec.user, rec.label
+	s.rev, s.revKnown = rec.rev, true
 	s.refreshDue = now.Sub(rec.seen) >= s.st.opts.RefreshInterval
 	s.noteSeen(rec.seen)
 	s.applyPending(rec.values)
@@ -237,11 +247,21 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 		bops, idx := s.bindingOps(keyTag(s.key()), "", false)
 		ops = append(ops, bops...)
 		ops = append(ops, extra...)
-		res, err := s.st.write(ctx, s.key(), now, writeReq{mode: modeUpdate, ops: ops, idx: idx})
+		w := writeReq{mode: modeUpdate, ops: ops, idx: idx}
+		if s.revKnown && (s.optimistic || s.st.opts.Optimistic) && (len(s.dirty) > 0 || s.cleared) {
+			// Increments alone commute: only a change of values checks.
+			w.rev = strconv.FormatInt(s.rev, 10)
+		}
+		res, err := s.st.write(ctx, s.key(), now, w)
 		switch {
 		case err == nil:
 			s.written(res)
 			return res, nil
+		case errors.Is(err, ErrConflict):
+			// The view is stale: a later read loads the session again.
+			s.loaded, s.revKnown = false, false
+			s.st.emit(ctx, Event{Kind: EventConflict, Err: err})
+			return res, err
 		case err != errGone:
 			return res, err
 		}
@@ -250,6 +270,7 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 		}
 		// The session ended meanwhile (expired, or destroyed by another
 		// request): start a new one holding only this request's changes.
+		s.st.emit(ctx, Event{Kind: EventMissing})
 		s.fresh()
 		s.clearToken = true
 		s.applyPending(nil)
@@ -303,10 +324,15 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 			}
 			return res, err
 		}
+		kind := EventCreated
+		if s.state == statePending {
+			kind = EventRenewed
+		}
 		s.takeNonce = ""
 		s.issue = true
 		s.loaded = true
 		s.written(res)
+		s.st.emit(ctx, Event{Kind: kind})
 		return res, nil
 	}
 	err := unavailable("create", errExists)
@@ -342,6 +368,12 @@ func (s *Session) undoTake(ctx context.Context, now time.Time, cause error) {
 
 // written records a successful write.
 func (s *Session) written(res writeResult) {
+	// When another request wrote between this one's read and this write
+	// (an Incr, which does not check), the view is not current: keep the
+	// revision read, so that a later optimistic save still sees it.
+	if !s.revKnown || res.rev == s.rev+1 {
+		s.rev = res.rev
+	}
 	s.user, s.label = s.binding()
 	s.bindSet = false
 	s.state = stateLive
@@ -509,6 +541,58 @@ func (s *Session) Incr(key string, delta int64) (int64, error) {
 	return n, nil
 }
 
+// DefaultUpdateAttempts is how often Update runs its function at most.
+const DefaultUpdateAttempts = 3
+
+// Update runs fn, which reads and changes the session, and saves the
+// changes at once, optimistically: only if no other request changed the
+// session since fn read it. If one did, fn's changes are dropped, the
+// session read again, and fn run again, up to DefaultUpdateAttempts times;
+// then Update fails with ErrConflict. An error from fn drops its changes
+// and is returned. Changes made before Update are saved with fn's.
+// Use it for a read-modify-write that must not lose a concurrent one (two
+// tabs editing one cart); increments need no Update (Incr is atomic).
+func (s *Session) Update(fn func(s *Session) error) error {
+	if s == nil {
+		return ErrNoSession
+	}
+	var err error
+	for range DefaultUpdateAttempts {
+		s.mu.Lock()
+		dirty, cleared := maps.Clone(s.dirty), s.cleared
+		s.mu.Unlock()
+		if err = fn(s); err != nil {
+			s.mu.Lock()
+			s.dirty, s.cleared, s.loaded = dirty, cleared, false
+			s.mu.Unlock()
+			return err
+		}
+		s.mu.Lock()
+		if s.err != nil {
+			err = s.err
+			s.mu.Unlock()
+			return err
+		}
+		s.optimistic = true
+		_, err = s.flush(s.ctx, s.st.now(), nil, s.committed, false)
+		s.optimistic = false
+		if errors.Is(err, ErrConflict) {
+			s.dirty, s.cleared = dirty, cleared
+			s.mu.Unlock()
+			continue
+		}
+		if errors.Is(err, ErrUnavailable) {
+			s.err = err
+		}
+		s.mu.Unlock()
+		if err == errGone {
+			return fmt.Errorf("%w: the update would start a session", ErrCommitted)
+		}
+		return err
+	}
+	return err
+}
+
 // AddFlash queues a one-time message, read (and consumed) by Flashes on a
 // later request. Each message is a field of its own, so concurrent
 // requests never lose each other's messages, and adding one needs no load.
@@ -636,6 +720,7 @@ func (s *Session) Destroy() error {
 			return err
 		}
 		s.clearToken = true
+		s.st.emit(s.ctx, Event{Kind: EventDestroyed, Count: 1})
 	}
 	s.fresh()
 	s.dirty, s.cleared, s.issue, s.rewrite, s.bindSet = nil, false, false, false, false

@@ -12,8 +12,9 @@ import (
 
 // transport moves the session id between the store and the client.
 type transport interface {
-	// read returns the token the request carries, if one authenticates.
-	read(c Carrier, now time.Time) (tok token, ok bool)
+	// read returns the token the request carries, if one authenticates,
+	// and otherwise why the one it carries (if any) was refused.
+	read(c Carrier, now time.Time) (tok token, refusal string, ok bool)
 	// present reports whether the request carries a credential of the
 	// transport's name at all, valid or not (it costs no decoding).
 	present(c Carrier) bool
@@ -63,6 +64,9 @@ func newStore(client redis.UniversalClient, so StoreOptions) (*Store, error) {
 	opts, err := so.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	if _, cluster := client.(*redis.ClusterClient); cluster && opts.WaitReplicas > 0 {
+		return nil, fmt.Errorf("%w: WaitReplicas needs a single-node or Sentinel client, not a Cluster", ErrInvalidOptions)
 	}
 	return &Store{client: client, opts: opts, now: time.Now}, nil
 }
@@ -162,6 +166,7 @@ func (st *Store) Finish(ctx context.Context, c Carrier, s *Session) error {
 	if err := st.save(ctx, c, s); err != nil {
 		st.logger().LogAttrs(ctx, slog.LevelError, "sessions: changes made after the response was committed were not saved",
 			slog.String("err", err.Error()))
+		st.emit(ctx, Event{Kind: EventLateSaveFailed, Err: err})
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ func commonChecks() []check {
 		{"incr", checkIncr},
 		{"incr-concurrent", checkIncrConcurrent},
 		{"concurrent-keys", checkConcurrentKeys},
+		{"update-concurrent", checkUpdateConcurrent},
 		{"renew", checkRenew},
 		{"destroy", checkDestroy},
 		{"destroy-then-set", checkDestroyThenSet},
@@ -251,4 +252,57 @@ func checkConcurrentKeys(t *testing.T, s *suite) {
 		k := fmt.Sprint("k", i)
 		c.wantValue(k, "v"+k)
 	}
+}
+
+// checkUpdateConcurrent: concurrent read-modify-writes of one key through
+// Session.Update never undo each other: every append answered 200 is in
+// the list (one that kept losing the race answers 409, and is not).
+func checkUpdateConcurrent(t *testing.T, s *suite) {
+	const n = 8
+	f := s.setup(t, sessions.StoreOptions{})
+	c := f.client(t)
+	c.set("x", "1")
+	var (
+		wg sync.WaitGroup
+		mu sync.Mutex
+		ok []string
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v := fmt.Sprint(i)
+			r, err := c.try(http.MethodPost, "/append", url.Values{"k": {"list"}, "v": {v}})
+			if err != nil {
+				t.Errorf("POST /append: %v", err)
+				return
+			}
+			switch r.status {
+			case http.StatusOK:
+				mu.Lock()
+				ok = append(ok, v)
+				mu.Unlock()
+			case http.StatusConflict:
+			default:
+				t.Errorf("POST /append: status %d, body %v", r.status, r.body)
+			}
+		}()
+	}
+	wg.Wait()
+	list := readList(t, c, "list")
+	for _, v := range ok {
+		if !slices.Contains(list, v) {
+			t.Errorf("append %s answered 200 but is not in the list %v: a concurrent Update undid it", v, list)
+		}
+	}
+	if len(ok) == 0 {
+		t.Error("no append succeeded")
+	}
+}
+
+// readList reads the []string under k through /getlist.
+func readList(t *testing.T, c *client, k string) []string {
+	t.Helper()
+	r := c.do(http.MethodGet, "/getlist", url.Values{"k": {k}})
+	return r.strs("list")
 }

@@ -28,6 +28,8 @@ func kitRoutes(st *sessions.Store) []Route {
 		{http.MethodPost, "/clear", routeClear},
 		{http.MethodGet, "/keys", routeKeys},
 		{http.MethodGet, "/isnew", routeIsNew},
+		{http.MethodPost, "/append", routeAppend},
+		{http.MethodGet, "/getlist", routeGetList},
 	}, accountRoutes(st)...)
 }
 
@@ -137,4 +139,32 @@ func routeKeys(s *sessions.Session, _ url.Values) (int, any) {
 // routeIsNew replies whether the session is new.
 func routeIsNew(s *sessions.Session, _ url.Values) (int, any) {
 	return http.StatusOK, obj{"isnew": s.IsNew()}
+}
+
+// routeAppend appends v to the list under k with Session.Update; 409 when
+// it kept losing the race.
+func routeAppend(s *sessions.Session, form url.Values) (int, any) {
+	err := s.Update(func(s *sessions.Session) error {
+		list, _, err := sessions.Get[[]string](s, form.Get("k"))
+		if err != nil {
+			return err
+		}
+		return s.Set(form.Get("k"), append(list, form.Get("v")))
+	})
+	switch {
+	case errors.Is(err, sessions.ErrConflict):
+		return http.StatusConflict, obj{"error": "conflict"}
+	case err != nil:
+		return http.StatusOK, obj{"ok": false} // the integration answers a store failure
+	}
+	return http.StatusOK, obj{"ok": true}
+}
+
+// routeGetList replies the []string under k.
+func routeGetList(s *sessions.Session, form url.Values) (int, any) {
+	list, _, _ := sessions.Get[[]string](s, form.Get("k"))
+	if list == nil {
+		list = []string{}
+	}
+	return http.StatusOK, obj{"list": list}
 }
