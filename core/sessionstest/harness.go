@@ -10,10 +10,12 @@
 //		sessionstest.Run(t, sessionstest.Harness{Serve: serve})
 //	}
 //
-// The server address comes from REDICT_URL (scripts/test.sh sets it). The
-// kit uses only the standard library and the core package; it reaches the
-// store through a loopback proxy of its own, which counts commands and can
-// cut or stall the connection to simulate a store failure.
+// The store comes from REDICT_URL (scripts/test.sh sets it): one server
+// (redis://), a Cluster (redis+cluster://) or a Sentinel-managed primary
+// (redis+sentinel://). The kit uses the standard library, the core package
+// and the core's go-redis; it reaches the store's servers through loopback
+// proxies of its own (one per server, by a Dialer), which count commands
+// and can cut, stall or delay the traffic to simulate store failures.
 package sessionstest
 
 import (
