@@ -17,14 +17,11 @@ const contextKey = "github.com/gosessions/sessions/echo/v5.session"
 // Options configures Middleware. The zero value is the default.
 type Options struct {
 	// ErrorHandler answers a request whose session could not be saved
-	// when the handler returned without writing a response; the
-	// middleware returns its result. The default returns an
-	// *echo.HTTPError with status sessions.ErrorStatus(err) that wraps
-	// err, for the app's HTTPErrorHandler to render.
-	//
-	// It is not called when the save fails as the response is being
-	// written: the header is about to go out, so the middleware answers
-	// itself, with sessions.ErrorStatus(err) and sessions.ErrorBody(err).
+	// when the handler returned without writing a response; Middleware
+	// returns its result. The default returns an *echo.HTTPError with
+	// status sessions.ErrorStatus(err) wrapping err, for the app's
+	// HTTPErrorHandler. (A save that fails as the response is written is
+	// answered by Middleware itself: the header is about to go out.)
 	ErrorHandler func(c *echo.Context, err error) error
 }
 
@@ -32,18 +29,16 @@ type Options struct {
 // (see FromContext) and saves it just before the response's header is
 // written, so that its cookie or token goes out with the first byte.
 // Should that save fail, the response becomes the error answer (status
-// sessions.ErrorStatus(err), the JSON body sessions.ErrorBody(err),
-// Cache-Control no-store) in place of the handler's. When the handler
-// returns without writing (an error for the HTTPErrorHandler to render,
-// or nothing at all), the session is saved as it returns, and a failure
-// goes to Options.ErrorHandler.
+// sessions.ErrorStatus(err), body sessions.ErrorBody(err), Cache-Control
+// no-store) in place of the handler's. When the handler returns without
+// writing, the session is saved then, and a failure goes to
+// Options.ErrorHandler.
 //
-// A handler's error does not undo its session changes. A handler that
-// panics saves nothing and sends no token, so that middleware.Recover,
-// registered before (outside) this middleware, answers a request that
-// commits nothing. Changes made after the first byte are saved when the
-// handler returns if the session already exists in the store; one that
-// would start a session fails with sessions.ErrCommitted.
+// A handler's error keeps its session changes. A handler that panics
+// saves nothing and sends no token: register middleware.Recover before
+// (outside) this middleware. Changes made after the first byte are saved
+// when the handler returns if the session already exists in the store;
+// one that would start a session fails with sessions.ErrCommitted.
 //
 // The middleware puts a writer of its own under echo's *echo.Response
 // (see echo.UnwrapResponse); it has Unwrap, for http.ResponseController.
