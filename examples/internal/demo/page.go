@@ -10,13 +10,17 @@ import (
 	sessions "github.com/gosessions/sessions/core"
 )
 
-// Pages holds the demo page's source: page.html, the cookie-mode page (an
-// html/template of PageData, rendered on the server), and static.html, the
-// jwt-mode page (a template of the framework's name only; StaticPage
-// renders it). Both carry the element ids of the contract's page section,
-// so that one browser test can drive any program.
+// Pages holds the demo page's source, page.html: one html/template of
+// PageData for both transports, with its style and script inline (the
+// program serves everything the page needs). Cookie mode renders it on
+// the server with the session's state (ReadPage); jwt mode renders it once
+// without any (StaticPage), and its script reads the state. Either way
+// the script does every action with fetch and shows the new state in
+// place. It carries the element ids of the contract's page section, so
+// that one browser test (internal/contract's TestBrowser) can drive any
+// program.
 //
-//go:embed page.html static.html
+//go:embed page.html
 var Pages embed.FS
 
 // PageTemplate is page.html parsed: execute it (its name is "page.html")
@@ -24,12 +28,10 @@ var Pages embed.FS
 // or parse page.html from Pages themselves (gin's LoadHTMLFS).
 var PageTemplate = template.Must(template.ParseFS(Pages, "page.html"))
 
-// staticTemplate is static.html parsed.
-var staticTemplate = template.Must(template.ParseFS(Pages, "static.html"))
-
-// PageData is what the cookie-mode page shows.
+// PageData is what the page shows.
 type PageData struct {
 	Framework string    // the program's framework, in the title: "net/http", "gin", ...
+	JWT       bool      // the jwt-mode page (StaticPage): no state, the script reads it
 	Count     int       // the session's count
 	User      string    // the logged-in user (the session's bound user), empty when nobody is
 	Sessions  []Session // the user's live sessions, oldest first
@@ -61,17 +63,25 @@ func ReadPage(ctx context.Context, st *sessions.Store, s *sessions.Session, fram
 	return d, nil
 }
 
-// StaticPage returns the jwt-mode page for the named framework: a static
-// page, as in a client-rendered app, whose script keeps the session token
-// in sessionStorage (this tab only, gone when it closes), sends it in the
-// Session-Token header with every fetch, and takes the new token from each
-// response that carries one; an empty value means "drop your token". It
-// shows data with textContent only, so nothing the API returns is ever
-// parsed as HTML. Render it once, at start-up.
+// Initial is the first letter of the user's name, for the page's avatar.
+func (d PageData) Initial() string {
+	for _, r := range d.User {
+		return string(r)
+	}
+	return ""
+}
+
+// StaticPage returns the jwt-mode page for the named framework: page.html
+// without session data, as in a client-rendered app, whose script keeps
+// the session token in sessionStorage (this tab only, gone when it
+// closes), sends it in the Session-Token header with every fetch, and
+// takes the new token from each response that carries one; an empty value
+// means "drop your token". It shows data with textContent only, so nothing
+// the API returns is ever parsed as HTML. Render it once, at start-up.
 func StaticPage(framework string) []byte {
 	var buf bytes.Buffer
-	if err := staticTemplate.Execute(&buf, PageData{Framework: framework}); err != nil {
-		panic("demo: static page: " + err.Error()) // a bug in static.html
+	if err := PageTemplate.Execute(&buf, PageData{Framework: framework, JWT: true}); err != nil {
+		panic("demo: static page: " + err.Error()) // a bug in page.html
 	}
 	return buf.Bytes()
 }

@@ -17,7 +17,7 @@ func TestPagesHoldContractIDs(t *testing.T) {
 		d := PageData{Framework: "gin", Count: 3, User: user}
 		if user != "" {
 			d.Sessions = []Session{
-				{Handle: "h-other", Created: at, LastSeen: at, Label: "Firefox"},
+				{Handle: "h-other", Created: at, LastSeen: at, Label: "Firefox/128.0", Device: "Firefox"},
 				{Handle: "h-this", Current: true, Created: at, LastSeen: at},
 			}
 		}
@@ -39,25 +39,30 @@ func TestPagesHoldContractIDs(t *testing.T) {
 	}
 	p := pages["cookie, user alice"]
 	for _, want := range []string{
-		`<strong id="user">alice</strong>`, `<output id="count">3</output>`,
-		`<li>Firefox: created 2025-03-04 05:06:07 UTC`,
+		`<strong id="user">alice</strong>`, `<output id="count">3</output>`, `id="avatar" aria-hidden="true">a</span>`,
+		`<span class="device" title="Firefox/128.0">Firefox</span>`,
+		`created <time data-at datetime="2025-03-04T05:06:07Z">2025-03-04 05:06 UTC</time>`,
 		`action="/api/sessions/revoke?handle=h-other"`,
-		`<strong>(this session)</strong>`,
+		`<li aria-current="true">`, `<span class="badge">this session</span>`,
+		`<b id="transport">cookie</b>`,
 	} {
 		if !strings.Contains(p, want) {
 			t.Errorf("the cookie page lacks %s:\n%s", want, p)
 		}
 	}
-	if n := strings.Count(p, "<li>"); n != 2 {
+	if n := strings.Count(p, "<li"); n != 2 {
 		t.Errorf("the cookie page lists %d sessions, want 2:\n%s", n, p)
 	}
 	if strings.Contains(p, "handle=h-this") {
 		t.Errorf("the cookie page offers to revoke the current session:\n%s", p)
 	}
-	if p := pages["cookie, user "]; strings.Contains(p, "<li>") {
+	if n := strings.Count(p, `<li aria-current="true">`); n != 1 {
+		t.Errorf("the cookie page marks %d sessions as current, want 1:\n%s", n, p)
+	}
+	if p := pages["cookie, user "]; strings.Contains(p, "<li") || !strings.Contains(p, `<div id="signed-in" hidden>`) {
 		t.Errorf("the cookie page lists sessions for nobody:\n%s", p)
 	}
-	if !strings.Contains(pages["static"], `<span id="transport">jwt</span>`) {
+	if !strings.Contains(pages["static"], `<b id="transport">jwt</b>`) {
 		t.Error("the static page does not say jwt")
 	}
 }
