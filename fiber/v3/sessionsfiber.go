@@ -48,7 +48,9 @@ func New(store *sessions.Store, config ...Config) fiber.Handler {
 		x := &exchange{c: c}
 		s := &x.s
 		store.LoadInto(s, ctx, x)
-		c.Locals(localsKey{}, s)
+		// c.Locals(localsKey{}, s), without the allocation of its
+		// variadic argument through the fiber.Ctx interface.
+		c.RequestCtx().SetUserValue(localsKey{}, s)
 		c.SetContext(sessions.NewContext(ctx, s))
 
 		done := false
