@@ -18,8 +18,8 @@
 #   scripts/bench.sh peers
 #   ROUNDS=5 DURATION=5s scripts/bench.sh peers
 #
-#   ROUNDS      rounds, at least 3 (default 3)
-#   DURATION    each measured run (3s); WARMUP before it (500ms)
+#   ROUNDS      rounds, at least 3 (default 4)
+#   DURATION    each measured run (2s); WARMUP before it (300ms)
 #   USERS       simulated users, each with its own cookie jar (32)
 #   PEERS_SVG   the chart (scripts/bench/peers.svg)
 #   PEERS_OUT   also write the table here (markdown; default: stdout only)
@@ -81,8 +81,8 @@ peers() {
   start_redis
   trap 'stop_redis; rm -rf "$bin"' EXIT
   local out=${PEERS_OUT:-/dev/null}
-  "$bin/peers" -own-redis -redis "$REDICT_URL" -rounds "${ROUNDS:-3}" -users "${USERS:-32}" \
-    -d "${DURATION:-3s}" -warmup "${WARMUP:-500ms}" -svg "${PEERS_SVG:-scripts/bench/peers.svg}" \
+  "$bin/peers" -own-redis -redis "$REDICT_URL" -rounds "${ROUNDS:-4}" -users "${USERS:-32}" \
+    -d "${DURATION:-2s}" -warmup "${WARMUP:-300ms}" -svg "${PEERS_SVG:-scripts/bench/peers.svg}" \
     -json "${PEERS_JSON:-}" -logs "$logs" "${args[@]}" | tee "$out"
 }
 

@@ -158,7 +158,7 @@ var idRun = regexp.MustCompile(`[A-Za-z0-9+/=_-]{16,}`)
 func KeyMemory(ctx context.Context, rdb *redis.Client) (Memory, error) {
 	type group struct {
 		KeyGroup
-		prefix, suffix string
+		shape, prefix, suffix string
 	}
 	var m Memory
 	groups := map[string]*group{}
@@ -177,7 +177,7 @@ func KeyMemory(ctx context.Context, rdb *redis.Client) (Memory, error) {
 		shape := idRun.ReplaceAllString(key, "*")
 		g := groups[shape]
 		if g == nil {
-			g = &group{prefix: key, suffix: key}
+			g = &group{shape: shape, prefix: key, suffix: key}
 			groups[shape] = g
 		}
 		g.Keys++
@@ -188,7 +188,7 @@ func KeyMemory(ctx context.Context, rdb *redis.Client) (Memory, error) {
 		return m, fmt.Errorf("redictstat: SCAN: %w", err)
 	}
 	for _, g := range groups {
-		g.Pattern = trimID(g.prefix) + "*" + trimSuffix(g.suffix)
+		g.Pattern = pattern(g.shape, g.prefix, g.suffix)
 		m.Groups = append(m.Groups, g.KeyGroup)
 	}
 	sort.Slice(m.Groups, func(i, j int) bool {
@@ -199,6 +199,20 @@ func KeyMemory(ctx context.Context, rdb *redis.Client) (Memory, error) {
 		return a.Pattern < b.Pattern
 	})
 	return m, nil
+}
+
+// pattern is a group's shape (its keys with every id run turned into
+// "*"), with the literal part an id run swallowed at either end given
+// back from the keys' common prefix and suffix ("session_" of
+// gorilla's "session_ID", where "_" counts as an id character).
+func pattern(shape, prefix, suffix string) string {
+	if p := trimID(prefix); strings.HasPrefix(shape, "*") && !strings.HasPrefix(shape, p+"*") {
+		shape = p + shape
+	}
+	if s := trimSuffix(suffix); strings.HasSuffix(shape, "*") && s != "" && !strings.HasSuffix(shape, "*"+s) {
+		shape += s
+	}
+	return shape
 }
 
 func commonPrefix(a, b string) string {

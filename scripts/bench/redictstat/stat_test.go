@@ -73,3 +73,21 @@ func TestTrimSuffixAndShape(t *testing.T) {
 		t.Errorf("commonSuffix: %q", got)
 	}
 }
+
+func TestPattern(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		keys []string
+		want string
+	}{
+		{[]string{"session_ABCDEFGHIJKLMNOPQRSTUV", "session_ZBCDEFGHIJKLMNOPQRSTUV"}, "session_*"},
+		{[]string{"scs:session:ABCDEFGHIJKLMNOPQRSTUV", "scs:session:BBCDEFGHIJKLMNOPQRSTUV"}, "scs:session:*"},
+		{[]string{"session:{ABCDEFGHIJKLMNOPQRSTUV}:ABCDEFGHIJKLMNOPQRSTUV", "session:{BBCDEFGHIJKLMNOPQRSTUV}:BBCDEFGHIJKLMNOPQRSTUX"}, "session:{*}:*"},
+		{[]string{"0b5e1f9c-8a2d-4c1e-9f3a-7d6e5c4b3a21", "1c5e1f9c-8a2d-4c1e-9f3a-7d6e5c4b3a22"}, "*"},
+	} {
+		shape := idRun.ReplaceAllString(c.keys[0], "*")
+		if got := pattern(shape, commonPrefix(c.keys[0], c.keys[1]), commonSuffix(c.keys[0], c.keys[1])); got != c.want {
+			t.Errorf("%v: %q, want %q", c.keys, got, c.want)
+		}
+	}
+}

@@ -1,7 +1,7 @@
-// Command peers runs the peer benchmark: every server it is given, one at
-// a time, against one redis-server, interleaved over rounds (A B C ...,
-// then C B A, ...) so that drift on a shared machine cancels out, and
-// prints one table of medians with ratios to the floor and to each
+// Command peers runs the peer benchmark: every server it is given
+// against one redis-server, interleaved over rounds (A B C ..., then
+// ... C B A, and so on) so that drift on a shared machine cancels out,
+// and prints one table of medians with ratios to the floor and to each
 // framework's peer, plus an SVG chart of req/s relative to the floor.
 //
 // scripts/bench.sh peers builds the servers and runs it; by hand:
@@ -15,19 +15,28 @@
 // server takes ADDR and REDICT_URL (and ours SESSION_SECRET) from the
 // environment, and serves /health, /api/count and /api/read.
 //
-// What a visit does: FLUSHDB (the driver owns the database: -own-redis),
-// start the server, wait for /health, let each simulated user (its own
-// cookie jar) send one /api/count, sum MEMORY USAGE over the keys that
-// left (per session), then for /api/count and then /api/read: a warm-up
-// run, INFO, the measured run, INFO. req/s and latencies come from the
-// load generator, commands per request from INFO commandstats (commands
-// run inside scripts included), Redict CPU from INFO cpu (user + sys).
+// The run, in three steps:
 //
-// Round trips are counted in a pass of their own before the rounds,
-// with the server's REDICT_URL pointing at a counting TCP proxy (package
-// wire), so that the proxy's cost is not in the req/s; that pass also
-// checks each server against the contract (/health touches nothing, a
-// read without a session creates nothing, counts go 1, 2 and read 2).
+//  1. Round trips, one server at a time, with the server's REDICT_URL
+//     pointing at a counting TCP proxy (package wire), so that the
+//     proxy's own cost is kept out of the req/s. This pass also checks
+//     each server against the contract (/health touches nothing, a read
+//     without a session creates nothing, counts go 1, 2 and read 2) and
+//     reports what does not hold.
+//  2. Every server is started, server i on database i (flushed first:
+//     the driver owns the redis-server, -own-redis), and stays up for
+//     the rounds. Each simulated user (its own cookie jar) sends one
+//     /api/count; MEMORY USAGE summed over the keys of the server's
+//     database, divided by the users, is the memory per session.
+//  3. The rounds: for each server in turn, /api/count and then
+//     /api/read, each a warm-up run, INFO, the measured run, INFO.
+//     req/s and latencies come from the load generator, commands per
+//     request from INFO commandstats (commands run inside scripts
+//     included), Redict CPU from INFO cpu (user + sys). Idle servers
+//     wait; only one is under load at a time.
+//
+// Ratios are taken within a round (to the floor's and the peer's runs of
+// the same round) and their median reported.
 package main
 
 import (
@@ -77,11 +86,11 @@ func main() {
 	var own bool
 	flag.StringVar(&cfg.redisURL, "redis", os.Getenv("REDICT_URL"), "the redis-server to use (loopback; flushed: see -own-redis)")
 	flag.BoolVar(&own, "own-redis", false, "the server is this run's own: it may FLUSHDB between servers (required)")
-	flag.IntVar(&cfg.rounds, "rounds", 3, "rounds (at least 3); odd rounds run the servers in reverse")
+	flag.IntVar(&cfg.rounds, "rounds", 4, "rounds (at least 3); odd rounds run the servers in reverse")
 	flag.IntVar(&cfg.users, "users", 32, "simulated users, each with its own cookie jar")
-	flag.DurationVar(&cfg.duration, "d", 3*time.Second, "each measured run")
-	flag.DurationVar(&cfg.warmup, "warmup", 500*time.Millisecond, "the unmeasured run before each measured one")
-	flag.DurationVar(&cfg.wireRun, "wire", 700*time.Millisecond, "each run of the round-trip pass")
+	flag.DurationVar(&cfg.duration, "d", 2*time.Second, "each measured run")
+	flag.DurationVar(&cfg.warmup, "warmup", 300*time.Millisecond, "the unmeasured run before each measured one")
+	flag.DurationVar(&cfg.wireRun, "wire", 500*time.Millisecond, "each run of the round-trip pass")
 	flag.Int64Var(&cfg.max, "max", 1_000_000, "at most this many requests in one run")
 	flag.StringVar(&cfg.svg, "svg", "scripts/bench/peers.svg", "where to write the chart")
 	flag.StringVar(&cfg.jsonOut, "json", "", "where to write every round's numbers as JSON (empty: nowhere)")
@@ -178,25 +187,33 @@ func run(ctx context.Context, cfg config) error {
 			w.CountRoundTrips, w.ReadRoundTrips, time.Since(t0).Seconds())
 	}
 
+	log.Printf("starting every server, each on a database of its own")
+	all, err := startAll(ctx, cfg, admin)
+	if err != nil {
+		return err
+	}
+	defer func() { stopAll(all) }()
 	for round := range cfg.rounds {
-		order := append([]spec(nil), cfg.servers...)
+		order := append([]*live(nil), all...)
 		if round%2 == 1 {
 			for i, j := 0, len(order)-1; i < j; i, j = i+1, j-1 {
 				order[i], order[j] = order[j], order[i]
 			}
 		}
 		log.Printf("round %d of %d", round+1, cfg.rounds)
-		for _, s := range order {
+		for _, l := range order {
 			t0 := time.Now()
-			v, err := visitServer(ctx, cfg, admin, s, round)
+			v, err := visitServer(ctx, cfg, admin, l, round)
 			if err != nil {
-				return fmt.Errorf("%s, round %d: %w", s.Name, round+1, err)
+				return fmt.Errorf("%s, round %d: %w (its output: %s)", l.spec.Name, round+1, err, l.proc.log.Name())
 			}
-			results[s.Name].Visits = append(results[s.Name].Visits, v)
-			log.Printf("  %-13s count %7.0f req/s, read %7.0f req/s (%.1fs)", s.Name,
+			results[l.spec.Name].Visits = append(results[l.spec.Name].Visits, v)
+			log.Printf("  %-13s count %7.0f req/s, read %7.0f req/s (%.1fs)", l.spec.Name,
 				v.Count.Load.PerSecond(), v.Read.Load.PerSecond(), time.Since(t0).Seconds())
 		}
 	}
+	stopAll(all)
+	all = nil
 	machine.after(ctx, time.Since(start))
 
 	rep := newReport(cfg, machine, results)

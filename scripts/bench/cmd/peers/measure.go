@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -40,7 +41,7 @@ func (e endpointRun) CPU() float64 { return e.perRequest(e.Redis.CPU * 1e6) }
 type visit struct {
 	Round       int
 	Count, Read endpointRun
-	Memory      redictstat.Memory // after each user's one /api/count
+	Memory      redictstat.Memory // after each user's one /api/count (once, at the start)
 	Users       int
 }
 
@@ -114,29 +115,87 @@ func measure(ctx context.Context, cfg config, admin *redis.Client, users []*load
 	return endpointRun{Load: res, Redis: after.Sub(before)}, nil
 }
 
-// visitServer is one server's turn in one round.
-func visitServer(ctx context.Context, cfg config, admin *redis.Client, s spec, round int) (visit, error) {
-	if err := admin.FlushDB(ctx).Err(); err != nil {
-		return visit{}, err
+// live is one server kept running through the rounds, its sessions in
+// a database of its own (so its keys can be told from the others').
+type live struct {
+	spec   spec
+	proc   *proc
+	users  []*load.User
+	memory redictstat.Memory // after each user's one /api/count
+}
+
+// redisURL is the URL of database db on addr with admin's credentials.
+func redisURL(admin *redis.Client, addr string, db int) string {
+	opts := admin.Options()
+	if opts.Password != "" {
+		return fmt.Sprintf("redis://%s:%s@%s/%d", opts.Username, opts.Password, addr, db)
 	}
-	p, err := startServer(ctx, cfg, s, cfg.redisURL)
+	return fmt.Sprintf("redis://%s/%d", addr, db)
+}
+
+// startAll starts every server, server i on database i (flushed first),
+// gives each user a session, and measures what the sessions take.
+func startAll(ctx context.Context, cfg config, admin *redis.Client) ([]*live, error) {
+	if v, err := admin.ConfigGet(ctx, "databases").Result(); err == nil {
+		if n, _ := strconv.Atoi(v["databases"]); n < len(cfg.servers) {
+			return nil, fmt.Errorf("the redis-server has %d databases, the run needs %d (one per server): start it with --databases %d", n, len(cfg.servers), len(cfg.servers))
+		}
+	}
+	var all []*live
+	for i, s := range cfg.servers {
+		opts := *admin.Options()
+		opts.DB = i
+		db := redis.NewClient(&opts)
+		l, err := startLive(ctx, cfg, db, s, redisURL(admin, opts.Addr, i))
+		db.Close()
+		if err != nil {
+			stopAll(all)
+			return nil, fmt.Errorf("%s: %w", s.Name, err)
+		}
+		all = append(all, l)
+	}
+	return all, nil
+}
+
+func startLive(ctx context.Context, cfg config, db *redis.Client, s spec, url string) (*live, error) {
+	if err := db.FlushDB(ctx).Err(); err != nil {
+		return nil, err
+	}
+	p, err := startServer(ctx, cfg, s, url)
 	if err != nil {
-		return visit{}, err
+		return nil, err
 	}
-	defer p.stop()
-	users, err := setupUsers(ctx, p.base, cfg.users)
-	if err != nil {
-		return visit{}, err
+	l := &live{spec: s, proc: p}
+	if l.users, err = setupUsers(ctx, p.base, cfg.users); err != nil {
+		p.stop()
+		return nil, err
 	}
-	defer load.CloseIdle(users) // before the server stops: a graceful stop then has no connection to wait for
-	v := visit{Round: round, Users: cfg.users}
-	if v.Memory, err = redictstat.KeyMemory(ctx, admin); err != nil {
+	if l.memory, err = redictstat.KeyMemory(ctx, db); err != nil {
+		load.CloseIdle(l.users)
+		p.stop()
+		return nil, err
+	}
+	return l, nil
+}
+
+// stopAll stops every server, its users' connections closed first (a
+// graceful stop then has none to wait for).
+func stopAll(all []*live) {
+	for _, l := range all {
+		load.CloseIdle(l.users)
+		l.proc.stop()
+	}
+}
+
+// visitServer is one server's turn in one round: /api/count, then
+// /api/read.
+func visitServer(ctx context.Context, cfg config, admin *redis.Client, l *live, round int) (visit, error) {
+	v := visit{Round: round, Users: cfg.users, Memory: l.memory}
+	var err error
+	if v.Count, err = measure(ctx, cfg, admin, l.users, l.proc.base+"/api/count"); err != nil {
 		return v, err
 	}
-	if v.Count, err = measure(ctx, cfg, admin, users, p.base+"/api/count"); err != nil {
-		return v, err
-	}
-	if v.Read, err = measure(ctx, cfg, admin, users, p.base+"/api/read"); err != nil {
+	if v.Read, err = measure(ctx, cfg, admin, l.users, l.proc.base+"/api/read"); err != nil {
 		return v, err
 	}
 	return v, nil
@@ -154,12 +213,7 @@ func wirePass(ctx context.Context, cfg config, admin *redis.Client, s spec) (wir
 		return w, err
 	}
 	defer px.Close()
-	opts := admin.Options()
-	url := fmt.Sprintf("redis://%s/%d", px.Addr(), opts.DB)
-	if opts.Password != "" {
-		url = fmt.Sprintf("redis://%s:%s@%s/%d", opts.Username, opts.Password, px.Addr(), opts.DB)
-	}
-	p, err := startServer(ctx, cfg, s, url)
+	p, err := startServer(ctx, cfg, s, redisURL(admin, px.Addr(), admin.Options().DB))
 	if err != nil {
 		return w, err
 	}

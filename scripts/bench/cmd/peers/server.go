@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -43,6 +44,7 @@ type proc struct {
 	base string // http://127.0.0.1:PORT
 	exit chan error
 	log  *os.File
+	once sync.Once
 }
 
 // freePort returns a loopback port nothing listens on right now.
@@ -103,8 +105,11 @@ func startServer(ctx context.Context, cfg config, s spec, redictURL string) (*pr
 	}
 }
 
-// stop sends SIGTERM, waits up to 5 s for a graceful exit, then kills.
-func (p *proc) stop() {
+// stop sends SIGTERM, waits up to 5 s for a graceful exit, then kills;
+// once, however often it is called.
+func (p *proc) stop() { p.once.Do(p.doStop) }
+
+func (p *proc) doStop() {
 	defer p.log.Close()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		p.cmd.Process.Kill()
