@@ -231,9 +231,13 @@ type want struct {
 	sessions int    // the user's sessions listed
 	status   string // a phrase of the status line; "": the line is empty
 	same     bool   // on the document marked before (no navigation since)
+	unknown  bool   // the page could not read the state: it shows none (no count, nobody, no login form)
 }
 
 func (w want) String() string {
+	if w.unknown {
+		return fmt.Sprintf("no state (count \"–\", neither the login form nor a user), status %q", w.status)
+	}
 	return fmt.Sprintf("count %q, user %q, %d sessions, status %q", w.count, w.user, w.sessions, w.status)
 }
 
@@ -246,6 +250,10 @@ func (w want) holds(s pageState) bool {
 		status = strings.Contains(s.Status, w.status)
 	}
 	list := len(s.Sessions) == w.sessions && s.Revoke == max(w.sessions-1, 0) && s.Current == min(w.sessions, 1)
+	if w.unknown {
+		return s.Page && (!w.same || s.Marked) && s.Count == "–" && s.User == "" && status && len(s.Sessions) == 0 &&
+			!s.LoginForm && !s.LogoutBtn
+	}
 	return s.Page && (!w.same || s.Marked) && s.Count == w.count && s.User == w.user && status && list &&
 		s.LoginForm == (w.user == "") && s.LogoutBtn == (w.user != "")
 }

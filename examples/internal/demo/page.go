@@ -6,6 +6,7 @@ import (
 	"embed"
 	"errors"
 	"html/template"
+	"net/http"
 
 	sessions "github.com/gosessions/sessions/core"
 )
@@ -28,10 +29,17 @@ var Pages embed.FS
 // or parse page.html from Pages themselves (gin's LoadHTMLFS).
 var PageTemplate = template.Must(template.ParseFS(Pages, "page.html"))
 
+// StoreDownStatus is what the page's status line says while the store is
+// down: on the page OutagePage renders, and in the script, which says it
+// when an action or a read answers 503.
+const StoreDownStatus = "The session store is unavailable, so your session can be neither read nor saved. " +
+	"Nothing is lost: the page retries by itself."
+
 // PageData is what the page shows.
 type PageData struct {
 	Framework string    // the program's framework, in the title: "net/http", "gin", ...
 	JWT       bool      // the jwt-mode page (StaticPage): no state, the script reads it
+	Outage    bool      // the store was down (OutagePage): no state, the script retries
 	Count     int       // the session's count
 	User      string    // the logged-in user (the session's bound user), empty when nobody is
 	Sessions  []Session // the user's live sessions, oldest first
@@ -63,6 +71,15 @@ func ReadPage(ctx context.Context, st *sessions.Store, s *sessions.Session, fram
 	return d, nil
 }
 
+// Known reports whether the page holds the session's state, rendered on
+// the server; otherwise (StaticPage, OutagePage) its script reads the
+// state, and until then the page shows neither a count nor who is logged
+// in, rather than a guest's page that could be wrong.
+func (d PageData) Known() bool { return !d.JWT && !d.Outage }
+
+// StoreDown is StoreDownStatus, for the page's script.
+func (PageData) StoreDown() string { return StoreDownStatus }
+
 // Initial is the first letter of the user's name, for the page's avatar.
 func (d PageData) Initial() string {
 	for _, r := range d.User {
@@ -84,4 +101,35 @@ func StaticPage(framework string) []byte {
 		panic("demo: static page: " + err.Error()) // a bug in page.html
 	}
 	return buf.Bytes()
+}
+
+// OutagePage returns the cookie-mode page for the named framework as a
+// browser gets it when the store is down as the page loads (answer it
+// with status 503 and Cache-Control no-store; WriteOutagePage does): it
+// shows no session data, which could not be read, and says so in its
+// status line (StoreDownStatus); its script retries until the store
+// answers, and then shows the session. A reload during an outage so
+// keeps the page, as it does in jwt mode, instead of replacing it with a
+// JSON error. Render it once, at start-up.
+func OutagePage(framework string) []byte {
+	var buf bytes.Buffer
+	if err := PageTemplate.Execute(&buf, PageData{Framework: framework, Outage: true, Status: StoreDownStatus}); err != nil {
+		panic("demo: outage page: " + err.Error()) // a bug in page.html
+	}
+	return buf.Bytes()
+}
+
+// IsPageLoad reports whether r loads the page (GET or HEAD /), for the
+// error handlers that answer it with OutagePage when the store is down.
+func IsPageLoad(r *http.Request) bool {
+	return r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead)
+}
+
+// WriteOutagePage answers with page, OutagePage's, and status 503, for
+// net/http error handlers (frameworks send the same with their own calls).
+func WriteOutagePage(w http.ResponseWriter, page []byte) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	w.Write(page)
 }

@@ -11,7 +11,7 @@ import (
 var contractIDs = []string{"transport", "count", "user", "do-count", "login", "do-logout", "do-logout-all", "sessions", "status"}
 
 func TestPagesHoldContractIDs(t *testing.T) {
-	pages := map[string]string{"static": string(StaticPage("gin"))}
+	pages := map[string]string{"static": string(StaticPage("gin")), "outage": string(OutagePage("gin"))}
 	at := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 	for _, user := range []string{"", "alice"} {
 		d := PageData{Framework: "gin", Count: 3, User: user}
@@ -66,6 +66,40 @@ func TestPagesHoldContractIDs(t *testing.T) {
 		t.Error("the static page does not say jwt")
 	}
 }
+
+// The pages that do not know the session's state show neither a count nor
+// who is logged in (not a guest's page, which could be wrong), and their
+// script reads the state.
+func TestPagesWithoutState(t *testing.T) {
+	for name, p := range map[string]string{"static": string(StaticPage("gin")), "outage": string(OutagePage("gin"))} {
+		p = jsSpaces.Replace(p)
+		for _, want := range []string{
+			`<output id="count">–</output>`, `<div id="signed-in" hidden>`, `<form id="login" method="post" action="/api/login" hidden>`,
+			`const known = false;`, `<main class="grid loading"`,
+		} {
+			if !strings.Contains(p, want) {
+				t.Errorf("the %s page lacks %s", name, want)
+			}
+		}
+	}
+	outage := jsSpaces.Replace(string(OutagePage("gin")))
+	for _, want := range []string{`<b id="transport">cookie</b>`, `<p id="status" role="alert">` + StoreDownStatus + `</p>`, `const jwt = false;`} {
+		if !strings.Contains(outage, want) {
+			t.Errorf("the outage page lacks %s:\n%s", want, outage)
+		}
+	}
+	var buf bytes.Buffer
+	if err := PageTemplate.Execute(&buf, PageData{Framework: "gin"}); err != nil {
+		t.Fatal(err)
+	}
+	if p := jsSpaces.Replace(buf.String()); !strings.Contains(p, `const known = true;`) || !strings.Contains(p, `const storeDown = "The session store is unavailable`) {
+		t.Errorf("the cookie page's script does not know it was rendered with the state, or lacks the store-down words")
+	}
+}
+
+// jsSpaces undoes the spaces html/template puts around a value in a script
+// ("const jwt =  false ;").
+var jsSpaces = strings.NewReplacer("=  ", "= ", " ;", ";")
 
 func TestPageEscapes(t *testing.T) {
 	var buf bytes.Buffer
