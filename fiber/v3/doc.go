@@ -37,8 +37,9 @@
 // there is nothing to skip (mount it on a group to scope it).
 // session.FromContext(c) is FromContext(c), with Get(k) as
 // sessions.Get[T](s, k), Set, Delete and Destroy as s.Set, s.Delete and
-// s.Destroy, Regenerate as s.Renew, Reset as s.Clear then s.Renew, Fresh
-// as s.IsNew; there is no Save or Release: the middleware saves. Where
+// s.Destroy, Regenerate as s.Renew, Reset as s.Clear then s.Renew (the
+// absolute deadline stays), Fresh as s.IsNew; there is no Save or
+// Release: the middleware saves. Where
 // the id comes from is the store's transport, not an Extractor:
 // sessions.NewCookieStore reads the cookie CookieOptions.Name (as
 // extractors.FromCookie, but the cookie holds the id sealed),
