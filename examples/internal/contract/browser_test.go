@@ -3,9 +3,15 @@ package contract_test
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestBrowser drives the demo page of every program, in both transports,
@@ -14,8 +20,9 @@ import (
 // everywhere, and a store that goes down under the page and comes back.
 // It also checks what only a browser can tell: that the page updates in
 // place, that a script cannot read the session cookie (HttpOnly), that in
-// jwt mode there is no cookie and the token lives in sessionStorage, and
-// that no token is ever in the page.
+// jwt mode there is no cookie and the token lives in sessionStorage, that
+// no token is ever in the page, and that a form another site submits is
+// refused.
 //
 // One browser runs for the whole test; each program gets tabs in browser
 // contexts of their own (as private windows are). The programs reach the
@@ -49,6 +56,7 @@ func TestBrowser(t *testing.T) {
 				{"count", (*browserWalk).count},
 				{"login", (*browserWalk).login},
 				{"transport", (*browserWalk).transport},
+				{"cross-site form", (*browserWalk).crossSite},
 				{"store down", (*browserWalk).storeDown},
 				{"second browser", (*browserWalk).secondBrowser},
 				{"revoke", (*browserWalk).revoke},
@@ -151,6 +159,31 @@ func (b *browserWalk) transport(t *testing.T) {
 		t.Errorf("the page's markup holds the session's %s", map[bool]string{true: "token", false: "cookie"}[b.a.tr.jwt()])
 	}
 	b.a.seen = append(b.a.seen, secret) // the log must not hold it either
+}
+
+// crossSite: a page of another origin on the same host, which is the same
+// site, so that SameSite=Lax lets the cookie ride along, submits a form
+// that would log the user out everywhere. The program refuses it by the
+// Sec-Fetch-Site header only a real browser sets truthfully, and the
+// session lives on.
+func (b *browserWalk) crossSite(t *testing.T) {
+	target := b.a.base + "/api/logout-all"
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><form method="post" action="%s"></form><script>document.forms[0].submit()</script>`, target)
+	}))
+	defer other.Close()
+	tb := b.first
+	tb.run(t, "open another site", chromedp.Navigate(other.URL))
+	deadline := time.Now().Add(waitTimeout)
+	for eval[string](t, tb, `document.readyState === "complete" ? location.href : ""`) != target {
+		if time.Now().After(deadline) {
+			t.Fatalf("the other site's form did not land on %s within %v", target, waitTimeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tb.open(t)
+	tb.wait(t, want{count: "2", user: b.user, sessions: 1, same: true})
 }
 
 // storeDown: with the store gone the page says so, and keeps showing the
