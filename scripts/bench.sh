@@ -1,14 +1,96 @@
 #!/usr/bin/env bash
-# Benchmarks of the core against a private redis-server: ns/op, allocs/op and
-# Redict commands per request for each request shape. Runs each benchmark
-# COUNT times (default 6) and summarises with benchstat when it is
-# installed (go install golang.org/x/perf/cmd/benchstat@latest).
+# Benchmarks against a private redis-server.
+#
+# Without "peers": the core's benchmarks, ns/op, allocs/op and Redict
+# commands per request for each request shape. Runs each benchmark COUNT
+# times (default 6) and summarises with benchstat when it is installed
+# (go install golang.org/x/perf/cmd/benchstat@latest).
 #
 #   scripts/bench.sh                 # all, into bench.txt
 #   COUNT=10 scripts/bench.sh Renew  # a pattern
+#
+# "peers": our example programs against the floor (bare net/http +
+# go-redis) and each framework's own session library (scripts/bench/, its
+# own module): builds them all, starts its own redis-server, runs them
+# interleaved over ROUNDS rounds and prints one table of medians; writes
+# an SVG chart of req/s relative to the floor.
+#
+#   scripts/bench.sh peers
+#   ROUNDS=5 DURATION=5s scripts/bench.sh peers
+#
+#   ROUNDS      rounds, at least 3 (default 4)
+#   DURATION    each measured run (2s); WARMUP before it (300ms)
+#   USERS       simulated users, each with its own cookie jar (32)
+#   PEERS_SVG   the chart (scripts/bench/peers.svg)
+#   PEERS_OUT   also write the table here (markdown; default: stdout only)
+#   PEERS_JSON  every round's numbers as JSON (default: none)
+#   PEERS_LOGS  the servers' output ($TMPDIR/gosessions-peers-logs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/redis.sh
+
+peers() {
+  # The floor and the frameworks' peers, from scripts/bench/cmd/NAME.
+  local peers=(floor scs gincontrib echocontrib fibersession)
+  # Our programs, one line each: examples/NAME and the peer it is
+  # compared with. A line whose directory does not exist yet is skipped.
+  local ours="
+    nethttp  scs
+    chi      scs
+    gin      gincontrib
+    echo     echocontrib
+    echov5   echocontrib
+    fiber    fibersession
+    fiberv3  fibersession
+  "
+  local logs
+  bin=$(mktemp -d) # global: the EXIT trap removes it
+  logs=${PEERS_LOGS:-${TMPDIR:-/tmp}/gosessions-peers-logs}
+  rm -rf "$logs" && mkdir -p "$logs"
+
+  local -a dirs=() args=()
+  local name peer p
+  while read -r name peer; do
+    [ -z "$name" ] && continue
+    if [ -d "examples/$name" ]; then
+      dirs+=("./examples/$name")
+    else
+      echo "bench: examples/$name does not exist yet; skipped" >&2
+    fi
+  done <<<"$ours"
+
+  echo "bench: building the peers and ${#dirs[@]} programs" >&2
+  go build -o "$bin/" ./scripts/bench/cmd/...
+  go build -o "$bin/" "${dirs[@]}"
+
+  # Rows and run order: the floor, then each peer followed by our
+  # programs compared with it.
+  for p in "${peers[@]}"; do
+    if [ "$p" = floor ]; then
+      args+=(-server "floor,floor,,$bin/floor")
+      continue
+    fi
+    args+=(-server "$p,peer,,$bin/$p")
+    while read -r name peer; do
+      if [ "$peer" = "$p" ] && [ -x "$bin/$name" ]; then
+        args+=(-server "$name,ours,$peer,$bin/$name")
+      fi
+    done <<<"$ours"
+  done
+
+  start_redis
+  trap 'stop_redis; rm -rf "$bin"' EXIT
+  local out=${PEERS_OUT:-/dev/null}
+  "$bin/peers" -own-redis -redis "$REDICT_URL" -rounds "${ROUNDS:-4}" -users "${USERS:-32}" \
+    -d "${DURATION:-2s}" -warmup "${WARMUP:-300ms}" -svg "${PEERS_SVG:-scripts/bench/peers.svg}" \
+    -json "${PEERS_JSON:-}" -logs "$logs" "${args[@]}" | tee "$out"
+}
+
+if [ "${1:-}" = peers ]; then
+  peers
+  exit
+fi
+
 start_redis
 out=${OUT:-bench.txt}
 (cd core && go test -run '^$' -bench "${1:-.}" -benchmem -count "${COUNT:-6}" .) | tee "$out"

@@ -18,12 +18,19 @@ root=$PWD
 . scripts/redis.sh
 . scripts/cluster.sh
 . scripts/sentinel.sh
+# The browser tests (examples/internal/contract's TestBrowser) drive Debian's
+# chromium: installed, like redis-server, when it is missing and we are root.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "scripts: installing chromium" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >&2
+fi
 start_redis    # first: the others keep the EXIT trap it sets
 start_cluster  # REDICT_CLUSTER_URL: three primaries, one replica each
 start_sentinel # REDICT_SENTINEL_URL: a primary, a replica, three Sentinels
 
 # Tests that need the server fail, rather than skip, when it is missing.
 export SESSIONS_REQUIRE_STORE=1
+export SESSIONS_REQUIRE_BROWSER=1 # and the browser tests when chromium is missing
 
 modules=$(go list -m -f '{{.Dir}}')
 status=0

@@ -36,7 +36,7 @@ func newRouter(store *sessions.Store, jwt bool, log *slog.Logger) http.Handler {
 		r.Get("/", static)
 	}
 	r.Group(func(r chi.Router) {
-		r.Use(sessionschi.Middleware(store, sessionschi.Options{}))
+		r.Use(sessionschi.Middleware(store, sessionschi.Options{ErrorHandler: answerFailure}))
 		if !jwt {
 			r.Get("/", h.page) // the page shows the session
 		}
@@ -266,5 +266,19 @@ func (h handlers) sessionError(w http.ResponseWriter, r *http.Request, err error
 		level = slog.LevelWarn // the store's outage, not the app's bug
 	}
 	h.log.Log(r.Context(), level, "session error", "method", r.Method, "path", r.URL.Path, "err", err)
+	answerFailure(w, r, err)
+}
+
+// answerFailure answers a session that could not be loaded or saved, as
+// the sessions middleware's ErrorHandler and for sessionError: as
+// sessions.DefaultErrorHandler does (503 {"error":"session store
+// unavailable"}, ...), except for a browser loading the page while the
+// store is down, which gets the page itself with 503 (demo.OutagePage):
+// it says so, and its script retries until the store is back.
+func answerFailure(w http.ResponseWriter, r *http.Request, err error) {
+	if demo.IsPageLoad(r) && errors.Is(err, sessions.ErrUnavailable) {
+		demo.WriteOutagePage(w, outagePage)
+		return
+	}
 	sessions.DefaultErrorHandler(w, r, err)
 }

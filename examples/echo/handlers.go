@@ -240,9 +240,11 @@ func getKV(c echo.Context) error {
 // by demo.ErrorAnswer (503 "session store unavailable" when the store is
 // down, so that a live session never reads as empty; 409 for a stored
 // value that does not fit, which only the client's /api/kv can have put
-// there), or 500 "internal error" when it is not one. The log gets the
-// cause of every 5xx, whose text never holds an id, a cookie or a stored
-// value.
+// there), or 500 "internal error" when it is not one; a browser loading
+// the page while the store is down gets the page itself with 503
+// (demo.OutagePage), which says so and retries until the store is back.
+// The log gets the cause of every 5xx, whose text never holds an id, a
+// cookie or a stored value.
 func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		status, msg, cause := http.StatusInternalServerError, "internal error", err
@@ -264,7 +266,11 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			return // the response is on its way: nothing more to say
 		}
 		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-		if c.Request().Method == http.MethodHead {
+		if status == http.StatusServiceUnavailable && demo.IsPageLoad(c.Request()) && errors.Is(cause, sessions.ErrUnavailable) {
+			// A browser loading the page while the store is down gets the
+			// page itself, which says so and retries by itself.
+			err = c.HTMLBlob(status, outagePage)
+		} else if c.Request().Method == http.MethodHead {
 			err = c.NoContent(status)
 		} else {
 			err = c.JSON(status, demo.Error{Error: msg})

@@ -13,8 +13,12 @@ import (
 // framework names this program on its page.
 const framework = "echo"
 
-// staticPage is the jwt-mode page, rendered once.
-var staticPage = demo.StaticPage(framework)
+// staticPage is the jwt-mode page, and outagePage the cookie-mode page
+// when the store is down (see errorHandler), each rendered once.
+var (
+	staticPage = demo.StaticPage(framework)
+	outagePage = demo.OutagePage(framework)
+)
 
 // page renders the cookie-mode page (demo.PageTemplate, which newEcho
 // registers as e.Renderer) with what demo.ReadPage reads: the session's

@@ -259,8 +259,10 @@ func returnError(_ *fiber.Ctx, err error) error { return err }
 // unavailable" when the store is down, so that a live session never reads
 // as empty; 409 for a stored value that does not fit, which only the
 // client's /api/kv can have put there), or 500 "internal error" when it
-// is not one. The log gets every such error that answers 5xx; its text never
-// holds an id, a cookie or a stored value.
+// is not one; a browser loading the page while the store is down gets the
+// page itself with 503 (demo.OutagePage), which says so and retries until
+// the store is back. The log gets every such error that answers 5xx; its
+// text never holds an id, a cookie or a stored value.
 func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		status, msg := fiber.StatusInternalServerError, "internal error"
@@ -280,6 +282,18 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			}
 		}
 		c.Set(fiber.HeaderCacheControl, "no-store")
+		if status == fiber.StatusServiceUnavailable && isPageLoad(c) && errors.Is(err, sessions.ErrUnavailable) {
+			// A browser loading the page while the store is down gets the
+			// page itself, which says so and retries by itself.
+			c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+			return c.Status(status).Send(outagePage)
+		}
 		return c.Status(status).JSON(demo.Error{Error: msg})
 	}
+}
+
+// isPageLoad reports whether c loads the page (GET or HEAD /), as
+// demo.IsPageLoad does for a net/http request.
+func isPageLoad(c *fiber.Ctx) bool {
+	return c.Path() == "/" && (c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead)
 }

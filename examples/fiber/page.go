@@ -14,8 +14,12 @@ import (
 // framework names this program on its page.
 const framework = "fiber"
 
-// staticPage is the jwt-mode page, rendered once.
-var staticPage = demo.StaticPage(framework)
+// staticPage is the jwt-mode page, and outagePage the cookie-mode page
+// when the store is down (see errorHandler), each rendered once.
+var (
+	staticPage = demo.StaticPage(framework)
+	outagePage = demo.OutagePage(framework)
+)
 
 // views is fiber's template engine (fiber.Config.Views) for templates
 // parsed at start-up, such as demo.PageTemplate: c.Render(name, data)

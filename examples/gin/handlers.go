@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -31,7 +32,7 @@ func newEngine(store *sessions.Store, jwt bool) (*gin.Engine, error) {
 	}
 	r.LoadHTMLFS(http.FS(demo.Pages), "page.html")
 	r.Use(crossOrigin(http.NewCrossOriginProtection()))
-	r.Use(sessionsgin.Middleware(store, sessionsgin.Options{}))
+	r.Use(sessionsgin.Middleware(store, sessionsgin.Options{ErrorHandler: sessionFailed}))
 
 	h := handlers{store: store}
 	r.GET("/health", health)
@@ -267,8 +268,39 @@ func getKV(c *gin.Context) {
 // holds an id, a cookie or a stored value.
 func abortWithError(c *gin.Context, err error) {
 	_ = c.Error(err) // the *gin.Error is for chaining only
+	if abortWithOutagePage(c, err) {
+		return
+	}
 	status, msg := demo.ErrorAnswer(err)
 	abortWith(c, status, msg)
+}
+
+// sessionFailed is the sessionsgin middleware's ErrorHandler, which
+// answers a session that could not be loaded or saved: as the default
+// does (c.Abort, c.Error, and 503 {"error":"session store unavailable"},
+// ...), except for a browser loading the page while the store is down
+// (see abortWithOutagePage).
+func sessionFailed(c *gin.Context, err error) {
+	_ = c.Error(err)
+	if abortWithOutagePage(c, err) {
+		return
+	}
+	c.Abort()
+	sessions.DefaultErrorHandler(c.Writer, c.Request, err)
+}
+
+// abortWithOutagePage answers a browser loading the page while the store
+// is down with the page itself and 503 (demo.OutagePage), which says so
+// and retries until the store is back, rather than a JSON error; it
+// reports whether it did.
+func abortWithOutagePage(c *gin.Context, err error) bool {
+	if !demo.IsPageLoad(c.Request) || !errors.Is(err, sessions.ErrUnavailable) {
+		return false
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusServiceUnavailable, "text/html; charset=utf-8", outagePage)
+	c.Abort()
+	return true
 }
 
 // abortWith stops the chain and answers status with {"error":msg}, not to

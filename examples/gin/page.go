@@ -12,8 +12,12 @@ import (
 // framework names this program on its page.
 const framework = "gin"
 
-// staticPage is the jwt-mode page, rendered once.
-var staticPage = demo.StaticPage(framework)
+// staticPage is the jwt-mode page, and outagePage the cookie-mode page
+// when the store is down (see abortWithOutagePage), each rendered once.
+var (
+	staticPage = demo.StaticPage(framework)
+	outagePage = demo.OutagePage(framework)
+)
 
 // page renders the cookie-mode page (page.html, which newEngine loads
 // with r.LoadHTMLFS) with what demo.ReadPage reads: the session's count,

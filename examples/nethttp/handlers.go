@@ -38,7 +38,7 @@ func routes(store *sessions.Store, jwt bool, logger *slog.Logger) http.Handler {
 	} else {
 		mux.HandleFunc("GET /{$}", h.page)
 	}
-	withSessions := sessions.Middleware(store, sessions.MiddlewareOptions{})(mux)
+	withSessions := sessions.Middleware(store, sessions.MiddlewareOptions{ErrorHandler: answerFailure})(mux)
 	return http.NewCrossOriginProtection().Handler(withSessions)
 }
 
@@ -250,5 +250,19 @@ func (h handlers) sessionError(w http.ResponseWriter, r *http.Request, err error
 		level = slog.LevelWarn // the store's outage, not the app's bug
 	}
 	h.log.Log(r.Context(), level, "session error", "method", r.Method, "path", r.URL.Path, "err", err)
+	answerFailure(w, r, err)
+}
+
+// answerFailure answers a session that could not be loaded or saved, as
+// the sessions middleware's ErrorHandler and for sessionError: as
+// sessions.DefaultErrorHandler does (503 {"error":"session store
+// unavailable"}, ...), except for a browser loading the page while the
+// store is down, which gets the page itself with 503 (demo.OutagePage):
+// it says so, and its script retries until the store is back.
+func answerFailure(w http.ResponseWriter, r *http.Request, err error) {
+	if demo.IsPageLoad(r) && errors.Is(err, sessions.ErrUnavailable) {
+		demo.WriteOutagePage(w, outagePage)
+		return
+	}
 	sessions.DefaultErrorHandler(w, r, err)
 }

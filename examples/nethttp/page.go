@@ -11,8 +11,12 @@ import (
 // framework names this program on its page.
 const framework = "net/http"
 
-// staticPage is the jwt-mode page, rendered once.
-var staticPage = demo.StaticPage(framework)
+// staticPage is the jwt-mode page, and outagePage the cookie-mode page
+// when the store is down (see answerFailure), each rendered once.
+var (
+	staticPage = demo.StaticPage(framework)
+	outagePage = demo.OutagePage(framework)
+)
 
 // page renders the cookie-mode page (demo.PageTemplate) with what
 // demo.ReadPage reads: the session's count, its user and the user's

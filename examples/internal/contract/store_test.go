@@ -82,13 +82,28 @@ func testStoreDown(t *testing.T, prog string, tr transport) {
 		{"GET", "/api/read"}, {"GET", "/api/me"}, {"GET", "/api/count"}, {"GET", "/api/sessions"},
 		{"POST", "/api/sessions/revoke?handle=x"}, {"POST", "/api/logout-all"},
 	}
-	if !tr.jwt() {
-		sessionReqs = append(sessionReqs, struct{ method, path string }{"GET", "/"}) // the page shows session data
-	}
 	for _, req := range sessionReqs {
 		r := a.doStoreDown(t, req.method, req.path, sess)
 		if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), `"session store unavailable"`) {
 			t.Errorf("%s %s with the store down: %d %s, want 503 {\"error\":\"session store unavailable\"}", req.method, req.path, r.status, r.body)
+		}
+		a.wantNoToken(t, r)
+	}
+	if !tr.jwt() {
+		// The page shows session data: a browser loading it gets 503 and
+		// the page, saying that the store is down (and retrying by
+		// itself), with no session data.
+		r := a.doStoreDown(t, "GET", "/", sess)
+		body := string(r.body)
+		switch {
+		case r.status != http.StatusServiceUnavailable || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html"):
+			t.Errorf("GET / with the store down: %d %s, want 503 and the page", r.status, r.header.Get("Content-Type"))
+		case !strings.Contains(body, `<p id="status" role="alert">The session store is unavailable`):
+			t.Errorf("GET / with the store down: the status line does not say the store is unavailable:\n%s", body)
+		case strings.Contains(body, "alice") || !strings.Contains(body, `<output id="count">–</output>`):
+			t.Errorf("GET / with the store down shows session data:\n%s", body)
+		case !strings.Contains(r.header.Get("Cache-Control"), "no-store"):
+			t.Errorf("GET / with the store down: Cache-Control %q, want no-store", r.header.Get("Cache-Control"))
 		}
 		a.wantNoToken(t, r)
 	}

@@ -43,6 +43,7 @@ type (
 		Created  time.Time `json:"created"`   // UTC, RFC 3339
 		LastSeen time.Time `json:"last_seen"` // UTC, RFC 3339
 		Label    string    `json:"label"`     // the User-Agent it logged in with
+		Device   string    `json:"device"`    // DeviceName(Label): "Firefox on Linux"
 	}
 	// Health is the body of GET /health: {"status":"ok"}.
 	Health struct {
@@ -66,6 +67,7 @@ func SessionList(infos []sessions.SessionInfo) Sessions {
 			Created:  in.Created.UTC(),
 			LastSeen: in.LastSeen.UTC(),
 			Label:    in.Label,
+			Device:   DeviceName(in.Label),
 		})
 	}
 	return Sessions{Sessions: list}

@@ -21,7 +21,7 @@ func TestSessionList(t *testing.T) {
 		Label:    "curl/8",
 		Current:  true,
 	}}))
-	want := `{"sessions":[{"handle":"h1","current":true,"created":"2025-03-04T05:06:07Z","last_seen":"2025-03-04T05:16:07Z","label":"curl/8"}]}`
+	want := `{"sessions":[{"handle":"h1","current":true,"created":"2025-03-04T05:06:07Z","last_seen":"2025-03-04T05:16:07Z","label":"curl/8","device":"curl"}]}`
 	if string(b) != want {
 		t.Errorf("SessionList: %s, want %s", b, want)
 	}

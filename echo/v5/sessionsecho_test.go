@@ -1,0 +1,472 @@
+package sessionsecho_test
+
+import (
+	"compress/gzip"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v5"
+	"github.com/labstack/echo/v5/middleware"
+
+	sessions "github.com/gosessions/sessions/core"
+	"github.com/gosessions/sessions/core/sessionstest"
+	sessionsecho "github.com/gosessions/sessions/echo/v5"
+)
+
+// TestConformance holds the echo v5 adapter to the conformance kit.
+func TestConformance(t *testing.T) {
+	sessionstest.Run(t, sessionstest.Harness{Serve: serve})
+}
+
+// serve serves routes on echo behind Middleware, on a loopback server.
+func serve(t testing.TB, st *sessions.Store, routes []sessionstest.Route) string {
+	e := echo.New()
+	e.Use(sessionsecho.Middleware(st, sessionsecho.Options{}))
+	for _, rt := range routes {
+		e.Add(rt.Method, rt.Path, func(c *echo.Context) error {
+			form, err := c.FormValues() // query and form values merged
+			if err != nil {
+				return err
+			}
+			status, body := rt.Handle(sessionsecho.FromContext(c), form)
+			return c.JSON(status, body)
+		})
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestFromContextWithoutMiddleware: nil, whose methods say ErrNoSession.
+func TestFromContextWithoutMiddleware(t *testing.T) {
+	e := echo.New()
+	c := e.NewContext(httptest.NewRequest(http.MethodGet, "/", nil), httptest.NewRecorder())
+	s := sessionsecho.FromContext(c)
+	if s != nil {
+		t.Fatalf("FromContext = %v, want nil", s)
+	}
+	if err := s.Set("k", "v"); !errors.Is(err, sessions.ErrNoSession) {
+		t.Errorf("Set on nil: %v, want ErrNoSession", err)
+	}
+}
+
+// TestWriteThenChange: a change made after the body was written is saved
+// for a live session; on a new session it cannot start the session (no
+// cookie could follow), and Set says so.
+func TestWriteThenChange(t *testing.T) {
+	r := newRig(t, sessions.StoreOptions{}, nil, nil)
+	var setErr error
+	r.e.GET("/late", func(c *echo.Context) error {
+		if err := c.String(http.StatusOK, "body first"); err != nil {
+			return err
+		}
+		setErr = sessionsecho.FromContext(c).Set("late", "v")
+		return nil
+	})
+
+	ck := r.seed()
+	w := r.do(http.MethodGet, "/late", ck)
+	if w.Code != http.StatusOK || w.Body.String() != "body first" || setErr != nil {
+		t.Fatalf("live: status %d, body %q, Set: %v", w.Code, w.Body, setErr)
+	}
+	if v, ok := r.value(ck, "late"); !ok || v != "v" {
+		t.Errorf("live: late change = %q, %v; want saved", v, ok)
+	}
+
+	n := len(r.keys())
+	w = r.do(http.MethodGet, "/late", nil)
+	if w.Code != http.StatusOK || w.Body.String() != "body first" {
+		t.Fatalf("new: status %d, body %q", w.Code, w.Body)
+	}
+	if !errors.Is(setErr, sessions.ErrCommitted) {
+		t.Errorf("new: Set = %v, want ErrCommitted", setErr)
+	}
+	if c := cookie(w); c != nil {
+		t.Errorf("new: cookie %q set after the body", c.Name)
+	}
+	if got := len(r.keys()); got != n {
+		t.Errorf("new: %d store keys, want %d: the late change started a session", got, n)
+	}
+	if l := r.log.String(); l != "" {
+		t.Errorf("logged %q; want nothing", l)
+	}
+}
+
+// TestHandlerErrorKeepsChanges: a handler's error does not undo its
+// session changes; echo's HTTPErrorHandler renders the error (an
+// *echo.HTTPError, or a plain error as 500) and the response commits the
+// session.
+func TestHandlerErrorKeepsChanges(t *testing.T) {
+	r := newRig(t, sessions.StoreOptions{}, nil, nil)
+	r.e.POST("/fail", func(c *echo.Context) error {
+		sessionsecho.FromContext(c).Set("k", c.QueryParam("v"))
+		if c.QueryParam("plain") != "" {
+			return errors.New("plain error")
+		}
+		return echo.NewHTTPError(http.StatusBadRequest, "bad input")
+	})
+
+	w := r.do(http.MethodPost, "/fail?v=new", nil)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `"bad input"`) {
+		t.Fatalf("new session: status %d, body %q", w.Code, w.Body)
+	}
+	ck := cookie(w)
+	if ck == nil {
+		t.Fatal("new session: no cookie with the error response")
+	}
+	if v, ok := r.value(ck, "k"); v != "new" || !ok {
+		t.Errorf("new session: k = %q, %v; want the change kept", v, ok)
+	}
+
+	w = r.do(http.MethodPost, "/fail?v=live&plain=1", ck)
+	if w.Code != http.StatusInternalServerError {
+		t.Fatalf("live session: status %d, body %q", w.Code, w.Body)
+	}
+	if v, _ := r.value(ck, "k"); v != "live" {
+		t.Errorf("live session: k = %q, want the change kept", v)
+	}
+}
+
+// TestRecover: a handler that panics under middleware.Recover (which
+// turns the panic into an error for the HTTPErrorHandler) saves nothing
+// and sends no cookie; a Renew it made is undone (the old cookie still
+// works).
+func TestRecover(t *testing.T) {
+	recoverMW := middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true})
+	r := newRig(t, sessions.StoreOptions{}, []echo.MiddlewareFunc{recoverMW}, nil)
+	r.e.POST("/panic", func(c *echo.Context) error {
+		s := sessionsecho.FromContext(c)
+		if c.QueryParam("renew") != "" {
+			if err := s.Renew(); err != nil {
+				return err
+			}
+		}
+		s.Set("k", "half-done")
+		panic("handler bug")
+	})
+
+	w := r.do(http.MethodPost, "/panic", nil)
+	if w.Code != http.StatusInternalServerError {
+		t.Errorf("new: status %d, want 500 from Recover", w.Code)
+	}
+	if c := cookie(w); c != nil {
+		t.Error("new: a cookie was sent after a panic")
+	}
+	if keys := r.keys(); len(keys) != 0 {
+		t.Errorf("new: %d store keys after a panic, want 0", len(keys))
+	}
+
+	ck := r.seed()
+	for _, path := range []string{"/panic", "/panic?renew=1"} {
+		w = r.do(http.MethodPost, path, ck)
+		if w.Code != http.StatusInternalServerError || cookie(w) != nil {
+			t.Errorf("%s: status %d, cookie %v; want 500 and none", path, w.Code, cookie(w))
+		}
+		if _, ok := r.value(ck, "k"); ok {
+			t.Errorf("%s: the half-done change was saved", path)
+		}
+		if v, _ := r.value(ck, "user"); v != "ada" {
+			t.Errorf("%s: the old session reads user %q, want it alive", path, v)
+		}
+	}
+}
+
+// TestCommitFailure: a commit that fails as the handler writes turns the
+// response into the error answer, whatever the handler had set, and the
+// status echo resolves (for its RequestLogger) is the error's.
+func TestCommitFailure(t *testing.T) {
+	var status int
+	logged := func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c *echo.Context) error {
+			err := next(c)
+			_, status = echo.ResolveResponseStatus(c.Response(), err)
+			return err
+		}
+	}
+	for _, tc := range []struct {
+		name         string
+		outer, inner []echo.MiddlewareFunc
+		write        func(c *echo.Context, body string) error
+	}{
+		{"String", []echo.MiddlewareFunc{logged}, nil, func(c *echo.Context, body string) error {
+			return c.String(http.StatusOK, body)
+		}},
+		{"JSON", []echo.MiddlewareFunc{logged}, nil, func(c *echo.Context, body string) error {
+			return c.JSON(http.StatusOK, map[string]string{"body": body}) // echo's delayed-status writer
+		}},
+		{"gzip inside", []echo.MiddlewareFunc{logged}, []echo.MiddlewareFunc{middleware.Gzip()}, nil},
+		{"gzip outside", []echo.MiddlewareFunc{logged, middleware.Gzip()}, nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status = 0
+			r := downRig(t, sessionsecho.Options{}, tc.outer, tc.inner)
+			r.e.GET("/write", func(c *echo.Context) error {
+				sessionsecho.FromContext(c).Set("k", "v")
+				h := c.Response().Header()
+				h.Set("ETag", `"abc"`)
+				h.Set("Cache-Control", "public, max-age=60")
+				body := strings.Repeat("handler body ", 100)
+				if tc.write != nil {
+					return tc.write(c, body)
+				}
+				return c.String(http.StatusOK, body)
+			})
+			w := r.do(http.MethodGet, "/write", nil, "Accept-Encoding", "gzip")
+			body := w.Body.String()
+			if w.Header().Get("Content-Encoding") == "gzip" {
+				zr, err := gzip.NewReader(w.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(zr)
+				body = string(b)
+			}
+			want := sessions.ErrorBody(sessions.ErrUnavailable)
+			if w.Code != http.StatusServiceUnavailable || body != want {
+				t.Errorf("status %d, body %.80q; want 503 %q", w.Code, body, want)
+			}
+			h := w.Header()
+			if h.Get("Content-Type") != "application/json" || h.Get("Cache-Control") != "no-store" || h.Get("ETag") != "" {
+				t.Errorf("headers %v: want JSON, no-store and no ETag", h)
+			}
+			if cookie(w) != nil {
+				t.Error("a cookie was set")
+			}
+			if status != http.StatusServiceUnavailable {
+				t.Errorf("echo.ResolveResponseStatus = %d, want 503", status)
+			}
+		})
+	}
+}
+
+// TestFinishFailure: a handler that returns without writing gets the
+// commit's failure as an *echo.HTTPError wrapping the session error,
+// which the app's HTTPErrorHandler renders without the handler's
+// headers; Options.ErrorHandler replaces that. A writer that passes
+// nothing on to echo's Response (a cache answering on its own) takes the
+// same path.
+func TestFinishFailure(t *testing.T) {
+	handler := func(c *echo.Context) error {
+		sessionsecho.FromContext(c).Set("k", "v")
+		c.Response().Header().Set("ETag", `"abc"`)
+		switch {
+		case c.QueryParam("err") != "":
+			return echo.NewHTTPError(http.StatusBadRequest, "bad input")
+		case c.QueryParam("swallowed") != "":
+			return c.String(http.StatusOK, "into a writer that passes nothing on")
+		}
+		return nil
+	}
+	r := downRig(t, sessionsecho.Options{}, nil, nil)
+	var got error
+	r.e.HTTPErrorHandler = func(c *echo.Context, err error) {
+		got = err
+		echo.DefaultHTTPErrorHandler(false)(c, err)
+	}
+	r.e.GET("/quiet", handler, swallow)
+	for _, path := range []string{"/quiet", "/quiet?err=1", "/quiet?swallowed=1"} {
+		got = nil
+		w := r.do(http.MethodGet, path, nil)
+		if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), `"session store unavailable"`) {
+			t.Errorf("%s: status %d, body %q; want 503 from the HTTPErrorHandler", path, w.Code, w.Body)
+		}
+		if w.Header().Get("ETag") != "" || cookie(w) != nil {
+			t.Errorf("%s: headers %v; want the handler's ETag dropped and no cookie", path, w.Header())
+		}
+		var he *echo.HTTPError
+		if !errors.As(got, &he) || he.Code != http.StatusServiceUnavailable || !errors.Is(got, sessions.ErrUnavailable) ||
+			echo.StatusCode(got) != http.StatusServiceUnavailable {
+			t.Errorf("%s: HTTPErrorHandler got %v, want an *echo.HTTPError 503 wrapping ErrUnavailable", path, got)
+		}
+	}
+
+	var handled error
+	r = downRig(t, sessionsecho.Options{ErrorHandler: func(c *echo.Context, err error) error {
+		handled = err
+		return c.String(http.StatusTeapot, "custom")
+	}}, nil, nil)
+	r.e.GET("/quiet", handler)
+	w := r.do(http.MethodGet, "/quiet", nil)
+	if w.Code != http.StatusTeapot || w.Body.String() != "custom" || !errors.Is(handled, sessions.ErrUnavailable) {
+		t.Errorf("ErrorHandler: status %d, body %q, err %v", w.Code, w.Body, handled)
+	}
+}
+
+// swallow is route middleware that, on ?swallowed=1, gives the handler a
+// writer that passes nothing on (like a cache that answers on its own).
+func swallow(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		if c.QueryParam("swallowed") == "" {
+			return next(c)
+		}
+		w := c.Response()
+		c.SetResponse(swallowWriter{w.Header()})
+		defer c.SetResponse(w)
+		return next(c)
+	}
+}
+
+// swallowWriter passes nothing on, and has no Unwrap.
+type swallowWriter struct{ h http.Header }
+
+func (w swallowWriter) Header() http.Header         { return w.h }
+func (w swallowWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w swallowWriter) WriteHeader(int)             {}
+
+// TestWrappedWriter: a middleware that wraps c.Response(), inside or
+// outside the sessions, still gets the cookie before the header; one
+// whose writer does not unwrap to echo's Response too.
+func TestWrappedWriter(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		outer, inner []echo.MiddlewareFunc
+	}{
+		{"gzip inside", nil, []echo.MiddlewareFunc{middleware.Gzip()}},
+		{"gzip outside", []echo.MiddlewareFunc{middleware.Gzip()}, nil},
+		{"gzip outside, behind a writer without Unwrap", []echo.MiddlewareFunc{middleware.Gzip(), opaque}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, sessions.StoreOptions{}, tc.outer, tc.inner)
+			r.e.GET("/big", func(c *echo.Context) error {
+				sessionsecho.FromContext(c).Set("k", "v")
+				return c.String(http.StatusOK, strings.Repeat("x", 4096))
+			})
+			w := r.do(http.MethodGet, "/big", nil, "Accept-Encoding", "gzip")
+			if w.Code != http.StatusOK || w.Header().Get("Content-Encoding") != "gzip" {
+				t.Fatalf("status %d, Content-Encoding %q", w.Code, w.Header().Get("Content-Encoding"))
+			}
+			zr, err := gzip.NewReader(w.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, _ := io.ReadAll(zr); len(b) != 4096 {
+				t.Errorf("body: %d bytes, want 4096", len(b))
+			}
+			ck := cookie(w)
+			if ck == nil {
+				t.Fatal("no cookie")
+			}
+			if v, _ := r.value(ck, "k"); v != "v" {
+				t.Errorf("k = %q, want v", v)
+			}
+		})
+	}
+}
+
+// opaque is middleware whose writer passes everything on but hides the
+// writer under it: echo.UnwrapResponse cannot find echo's Response.
+func opaque(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		w := c.Response()
+		c.SetResponse(struct{ http.ResponseWriter }{w})
+		defer c.SetResponse(w)
+		return next(c)
+	}
+}
+
+// TestFlushFirst: a handler that flushes before writing (server-sent
+// events) sends the cookie with that header, through echo's Response and
+// through http.ResponseController, on a real server.
+func TestFlushFirst(t *testing.T) {
+	r := newRig(t, sessions.StoreOptions{}, nil, nil)
+	release := make(chan struct{})
+	r.e.GET("/events", func(c *echo.Context) error {
+		sessionsecho.FromContext(c).Set("k", "v")
+		c.Response().Header().Set("Content-Type", "text/event-stream")
+		rc := http.NewResponseController(c.Response())
+		if c.QueryParam("echo") != "" {
+			res, err := echo.UnwrapResponse(c.Response())
+			if err != nil {
+				return err
+			}
+			res.Flush()
+		} else if err := rc.Flush(); err != nil {
+			return err
+		}
+		if err := rc.SetWriteDeadline(time.Now().Add(10 * time.Second)); err != nil {
+			return err // Unwrap reaches the server's writer
+		}
+		<-release // the client has the header: it came with the flush
+		_, err := io.WriteString(c.Response(), "data: hello\n\n")
+		return err
+	})
+	srv := httptest.NewServer(r.e)
+	defer srv.Close()
+	hc := &http.Client{Timeout: 10 * time.Second}
+	for _, q := range []string{"", "?echo=1"} {
+		resp, err := hc.Get(srv.URL + "/events" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ck *http.Cookie
+		for _, c := range resp.Cookies() {
+			ck = c
+		}
+		release <- struct{}{}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(b) != "data: hello\n\n" || ck == nil {
+			t.Fatalf("%q: status %d, body %q, cookie %v", q, resp.StatusCode, b, ck)
+		}
+		if v, _ := r.value(ck, "k"); v != "v" {
+			t.Errorf("%q: k = %q, want v", q, v)
+		}
+	}
+}
+
+// TestHijack: a handler that hijacks the connection (a websocket upgrade)
+// commits the session first: the header map holds its cookie.
+func TestHijack(t *testing.T) {
+	r := newRig(t, sessions.StoreOptions{}, nil, nil)
+	r.e.GET("/upgrade", func(c *echo.Context) error {
+		sessionsecho.FromContext(c).Set("k", "v")
+		conn, rw, err := http.NewResponseController(c.Response()).Hijack()
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		rw.WriteString("HTTP/1.1 204 No Content\r\nSet-Cookie: " +
+			c.Response().Header().Get("Set-Cookie") + "\r\n\r\n")
+		return rw.Flush()
+	})
+	srv := httptest.NewServer(r.e)
+	defer srv.Close()
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(srv.URL + "/upgrade")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cks := resp.Cookies()
+	if resp.StatusCode != http.StatusNoContent || len(cks) != 1 {
+		t.Fatalf("status %d, cookies %d", resp.StatusCode, len(cks))
+	}
+	if v, _ := r.value(cks[0], "k"); v != "v" {
+		t.Errorf("k = %q, want v", v)
+	}
+}
+
+// TestSeveralCookies: of several session cookies spread over several
+// Cookie header lines, the valid one wins wherever it is.
+func TestSeveralCookies(t *testing.T) {
+	r := newRig(t, sessions.StoreOptions{}, nil, nil)
+	valid := r.seed().Value
+	name := sessions.DefaultCookieName
+	for _, lines := range [][]string{
+		{name + "=garbage", "a=1; " + name + "=" + valid},
+		{name + "=" + valid, name + "=garbage"},
+		{"a=1", name + "=; b=2; " + name + "=x", name + "=" + valid + "; c=3"},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/value?k=user", nil)
+		req.Header["Cookie"] = lines
+		w := httptest.NewRecorder()
+		r.e.ServeHTTP(w, req)
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"v":"ada"`) {
+			t.Errorf("Cookie lines %q: status %d, body %q; want user ada", lines, w.Code, w.Body)
+		}
+	}
+}

@@ -1,0 +1,127 @@
+package sessionsfiber
+
+import (
+	"context"
+
+	"github.com/gofiber/fiber/v3"
+
+	sessions "github.com/gosessions/sessions/core"
+)
+
+// localsKey is the c.Locals key of the request's session.
+type localsKey struct{}
+
+// Config configures New. The zero value is the default.
+type Config struct {
+	// ErrorHandler answers a request whose session could not be loaded
+	// or saved, in place of the handler's response and error (its body
+	// and content headers are dropped first; its cookies stay). err wraps
+	// the sessions sentinels (errors.Is(err, sessions.ErrUnavailable)).
+	// What it returns, New returns, for the app's fiber.Config.ErrorHandler.
+	//
+	// The default, DefaultErrorHandler, answers itself with a JSON body,
+	// as every gosessions integration does. ReturnFiberError leaves the
+	// answer to the app's ErrorHandler instead.
+	ErrorHandler fiber.ErrorHandler
+}
+
+// New returns fiber middleware that attaches the request's session (see
+// FromContext) and commits it once the rest of the handler chain has
+// returned, before fiber writes the response. The config is optional;
+// New(store) is New(store, Config{}).
+//
+// A handler's error does not undo its session changes: the session is
+// committed, and the error is returned for the app's ErrorHandler to
+// answer. A panic does: the session is discarded (nothing saved, no
+// cookie), for a recover middleware mounted before this one to answer.
+func New(store *sessions.Store, config ...Config) fiber.Handler {
+	var cfg Config
+	if len(config) > 0 {
+		cfg = config[0]
+	}
+	onError := cfg.ErrorHandler
+	if onError == nil {
+		onError = DefaultErrorHandler
+	}
+	return func(c fiber.Ctx) error {
+		ctx := c.Context()
+		x := &exchange{c: c}
+		s := &x.s
+		store.LoadInto(s, ctx, x)
+		// c.Locals(localsKey{}, s), without the allocation of its
+		// variadic argument through the fiber.Ctx interface.
+		c.RequestCtx().SetUserValue(localsKey{}, s)
+		c.SetContext(sessions.NewContext(ctx, s))
+
+		done := false
+		defer func() {
+			if !done {
+				// A panic: whoever recovers it must not commit a
+				// half-done request.
+				store.Discard(s)
+			}
+		}()
+		err := c.Next()
+		done = true
+
+		if serr := store.Commit(ctx, x, s); serr != nil {
+			dropResponse(c)
+			return onError(c, serr)
+		}
+		return err
+	}
+}
+
+// FromContext returns the request's session, or nil outside New's
+// middleware (the methods of a nil *sessions.Session return
+// sessions.ErrNoSession). As with fiber's own middleware, ctx is the
+// fiber.Ctx, its *fasthttp.RequestCtx, or its c.Context(), for code that
+// takes a context.Context (sessions.FromContext(c.Context()) works too).
+func FromContext(ctx any) *sessions.Session {
+	if s, ok := fiber.ValueFromContext[*sessions.Session](ctx, localsKey{}); ok {
+		return s
+	}
+	if c, ok := ctx.(context.Context); ok {
+		return sessions.FromContext(c)
+	}
+	return nil
+}
+
+// DefaultErrorHandler answers with status sessions.ErrorStatus(err) and
+// body sessions.ErrorBody(err) (Content-Type application/json,
+// Cache-Control no-store), the bytes every gosessions integration sends.
+// It returns nil: the answer is complete.
+func DefaultErrorHandler(c fiber.Ctx, err error) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(sessions.ErrorStatus(err)).SendString(sessions.ErrorBody(err))
+}
+
+// ReturnFiberError is a Config.ErrorHandler that leaves the answer to the
+// app's fiber.Config.ErrorHandler: it returns a *fiber.Error with status
+// sessions.ErrorStatus(err) and message sessions.ErrorMessage(err)
+// ("session store unavailable", ...), which fiber's DefaultErrorHandler
+// renders as text/plain.
+func ReturnFiberError(_ fiber.Ctx, err error) error {
+	return fiber.NewError(sessions.ErrorStatus(err), sessions.ErrorMessage(err))
+}
+
+// dropResponse drops the handler's body and the headers that describe
+// it, before the error handler answers instead. (Set-Cookie stays: a
+// token an explicit Save wrote earlier is still valid.)
+func dropResponse(c fiber.Ctx) {
+	c.Response().ResetBody()
+	for _, k := range discardOnError {
+		c.Response().Header.Del(k)
+	}
+}
+
+// discardOnError lists the response headers the handler may have set that
+// the error handler's answer must not inherit (as the core's Middleware;
+// fasthttp manages Content-Length and Transfer-Encoding itself).
+var discardOnError = []string{
+	fiber.HeaderContentType, fiber.HeaderContentEncoding, fiber.HeaderContentRange,
+	fiber.HeaderContentDisposition, fiber.HeaderTrailer, fiber.HeaderETag,
+	fiber.HeaderLastModified, fiber.HeaderLocation, fiber.HeaderAcceptRanges,
+	fiber.HeaderCacheControl, fiber.HeaderExpires,
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gosessions/sessions/scripts/bench/internal/peerapp"
+)
+
+const (
+	cookieName = "sid"
+	keyPrefix  = "floor:"
+)
+
+// newHandler returns the floor's routes over rdb.
+func newHandler(rdb *redis.Client) http.Handler {
+	f := floor{rdb: rdb}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", peerapp.Health)
+	mux.HandleFunc("GET /api/count", f.count)
+	mux.HandleFunc("GET /api/read", f.read)
+	return mux
+}
+
+type floor struct{ rdb *redis.Client }
+
+// id returns the request's session id, or "" without a well-formed one.
+func id(r *http.Request) string {
+	c, err := r.Cookie(cookieName)
+	if err != nil || len(c.Value) != 32 {
+		return ""
+	}
+	if _, err := hex.DecodeString(c.Value); err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+func (f floor) count(w http.ResponseWriter, r *http.Request) {
+	sid := id(r)
+	var n int64
+	if sid == "" {
+		var b [16]byte
+		rand.Read(b[:]) // never fails (crypto/rand)
+		sid = hex.EncodeToString(b[:])
+		http.SetCookie(w, &http.Cookie{Name: cookieName, Value: sid, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	} else {
+		v, err := f.rdb.Get(r.Context(), keyPrefix+sid).Int64()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			peerapp.WriteJSON(w, http.StatusServiceUnavailable, peerapp.UnavailableBody)
+			return
+		}
+		n = v
+	}
+	n++
+	if err := f.rdb.Set(r.Context(), keyPrefix+sid, strconv.FormatInt(n, 10), peerapp.IdleTimeout).Err(); err != nil {
+		peerapp.WriteJSON(w, http.StatusServiceUnavailable, peerapp.UnavailableBody)
+		return
+	}
+	peerapp.WriteJSON(w, http.StatusOK, peerapp.CountBody(n))
+}
+
+func (f floor) read(w http.ResponseWriter, r *http.Request) {
+	var n int64
+	if sid := id(r); sid != "" {
+		v, err := f.rdb.Get(r.Context(), keyPrefix+sid).Int64()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			peerapp.WriteJSON(w, http.StatusServiceUnavailable, peerapp.UnavailableBody)
+			return
+		}
+		n = v
+	}
+	peerapp.WriteJSON(w, http.StatusOK, peerapp.CountBody(n))
+}

@@ -1,0 +1,20 @@
+package main
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/gosessions/sessions/scripts/bench/internal/contract"
+)
+
+func TestContract(t *testing.T) {
+	cfg := contract.Config(t)
+	rdb, err := cfg.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	srv := httptest.NewServer(newHandler(rdb))
+	defer srv.Close()
+	contract.Check(t, srv.URL)
+}

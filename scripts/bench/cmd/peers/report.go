@@ -1,0 +1,295 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// machine says where and when the run happened.
+type machine struct {
+	Cores         int
+	Go            string
+	Redis         string
+	Before, After string // uptime's load averages
+	Elapsed       string
+}
+
+func loadAverage() string {
+	out, err := exec.Command("uptime").Output()
+	if err != nil {
+		b, _ := os.ReadFile("/proc/loadavg")
+		return "loadavg " + strings.TrimSpace(string(b))
+	}
+	s := strings.TrimSpace(string(out))
+	if i := strings.Index(s, "load average"); i >= 0 {
+		return s[i:]
+	}
+	return s
+}
+
+func describeMachine(ctx context.Context, admin *redis.Client) *machine {
+	m := &machine{Cores: runtime.NumCPU(), Go: runtime.Version(), Before: loadAverage()}
+	if info, err := admin.Info(ctx, "server").Result(); err == nil {
+		for _, line := range strings.Split(info, "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:"); ok {
+				m.Redis = v
+			}
+		}
+	}
+	return m
+}
+
+func (m *machine) after(_ context.Context, d time.Duration) {
+	m.After = loadAverage()
+	m.Elapsed = d.Round(time.Second).String()
+}
+
+// epAgg is one endpoint's medians over the rounds.
+type epAgg struct {
+	ReqPS, XFloor, XPeer float64
+	P50, P99             float64 // ms
+	Cmds, CPU, CPUXFloor float64 // INFO commands and Redict CPU µs per request
+	RoundTrips, WireCmds float64 // from the proxy pass
+	Commands             []cmdAgg
+}
+
+// cmdAgg is one command's share of an endpoint.
+type cmdAgg struct {
+	Name          string
+	PerReq, UsecP float64 // calls per request, µs per call
+}
+
+// agg is one server's line of the table.
+type agg struct {
+	Spec           spec
+	Count, Read    epAgg
+	MemPerSession  float64 // bytes
+	KeysPerSession float64
+	KeyKinds       string // the keys by kind, from the round of the median
+	Notes          []string
+	Rounds         int
+}
+
+type report struct {
+	cfg     config
+	machine *machine
+	rows    []agg
+	raw     map[string]*serverResult
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func newReport(cfg config, m *machine, results map[string]*serverResult) *report {
+	rep := &report{cfg: cfg, machine: m, raw: results}
+	var floor *serverResult
+	for _, s := range cfg.servers {
+		if s.Kind == "floor" {
+			floor = results[s.Name]
+		}
+	}
+	byRound := func(r *serverResult) map[int]visit {
+		m := map[int]visit{}
+		for _, v := range r.Visits {
+			m[v.Round] = v
+		}
+		return m
+	}
+	floorV := byRound(floor)
+	for _, s := range cfg.servers {
+		r := results[s.Name]
+		var peerV map[int]visit
+		if s.Peer != "" {
+			peerV = byRound(results[s.Peer])
+		}
+		a := agg{Spec: s, Notes: r.Wire.Notes, Rounds: len(r.Visits)}
+		a.Count = aggregate(r.Visits, floorV, peerV, func(v visit) endpointRun { return v.Count })
+		a.Read = aggregate(r.Visits, floorV, peerV, func(v visit) endpointRun { return v.Read })
+		a.Count.RoundTrips, a.Count.WireCmds = r.Wire.CountRoundTrips, r.Wire.CountWireCmds
+		a.Read.RoundTrips, a.Read.WireCmds = r.Wire.ReadRoundTrips, r.Wire.ReadWireCmds
+		var mem, keys []float64
+		for _, v := range r.Visits {
+			mem = append(mem, float64(v.Memory.Bytes)/float64(v.Users))
+			keys = append(keys, float64(v.Memory.Keys)/float64(v.Users))
+		}
+		a.MemPerSession, a.KeysPerSession = median(mem), median(keys)
+		for _, v := range r.Visits {
+			if float64(v.Memory.Bytes)/float64(v.Users) == a.MemPerSession || a.KeyKinds == "" {
+				a.KeyKinds = keyKinds(v)
+			}
+		}
+		rep.rows = append(rep.rows, a)
+	}
+	return rep
+}
+
+// aggregate takes the medians of one endpoint over the rounds; ratios are
+// taken within a round (against the floor and the peer of the same
+// round) and their median reported.
+func aggregate(vs []visit, floorV, peerV map[int]visit, ep func(visit) endpointRun) epAgg {
+	var reqps, xf, xp, p50, p99, cmds, cpu, cpuxf []float64
+	perCmd := map[string][][2]float64{}
+	for _, v := range vs {
+		e := ep(v)
+		reqps = append(reqps, e.Load.PerSecond())
+		p50 = append(p50, float64(e.Load.P50.Microseconds())/1000)
+		p99 = append(p99, float64(e.Load.P99.Microseconds())/1000)
+		cmds = append(cmds, e.Commands())
+		cpu = append(cpu, e.CPU())
+		if f, ok := floorV[v.Round]; ok {
+			fe := ep(f)
+			if fe.Load.PerSecond() > 0 {
+				xf = append(xf, e.Load.PerSecond()/fe.Load.PerSecond())
+			}
+			if fe.CPU() > 0 {
+				cpuxf = append(cpuxf, e.CPU()/fe.CPU())
+			}
+		}
+		if p, ok := peerV[v.Round]; ok && ep(p).Load.PerSecond() > 0 {
+			xp = append(xp, e.Load.PerSecond()/ep(p).Load.PerSecond())
+		}
+		for name, c := range e.Redis.Commands {
+			if c.Calls == 0 {
+				continue
+			}
+			perCmd[name] = append(perCmd[name], [2]float64{e.perRequest(float64(c.Calls)), float64(c.Usec) / float64(c.Calls)})
+		}
+	}
+	a := epAgg{ReqPS: median(reqps), XFloor: median(xf), XPeer: median(xp), P50: median(p50), P99: median(p99),
+		Cmds: median(cmds), CPU: median(cpu), CPUXFloor: median(cpuxf)}
+	for name, xs := range perCmd {
+		var per, us []float64
+		for _, x := range xs {
+			per = append(per, x[0])
+			us = append(us, x[1])
+		}
+		for len(per) < len(vs) { // rounds where it did not run
+			per = append(per, 0)
+		}
+		if m := median(per); m >= 0.01 {
+			a.Commands = append(a.Commands, cmdAgg{Name: name, PerReq: m, UsecP: median(us)})
+		}
+	}
+	slices.SortFunc(a.Commands, func(x, y cmdAgg) int {
+		if x.PerReq != y.PerReq {
+			if x.PerReq > y.PerReq {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(x.Name, y.Name)
+	})
+	return a
+}
+
+// keyKinds is "`scs:session:*` 1.00 × 264 B", one per kind of key.
+func keyKinds(v visit) string {
+	var parts []string
+	for _, g := range v.Memory.Groups {
+		parts = append(parts, fmt.Sprintf("`%s` %.2f × %.0f B", g.Pattern,
+			float64(g.Keys)/float64(v.Users), float64(g.Bytes)/float64(g.Keys)))
+	}
+	return strings.Join(parts, " + ")
+}
+
+func ratio(x float64, ok bool) string {
+	if !ok || x == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", x)
+}
+
+func (rep *report) markdown() string {
+	var b strings.Builder
+	cfg, m := rep.cfg, rep.machine
+	fmt.Fprintf(&b, "\n## Peers: /api/count and /api/read, %d users, medians of %d interleaved rounds\n\n", cfg.users, cfg.rounds)
+	fmt.Fprintf(&b, "%d cores, %s, redis-server %s; each run %v after a %v warm-up; %s before, %s after; %s in all.\n\n",
+		m.Cores, m.Go, m.Redis, cfg.duration, cfg.warmup, m.Before, m.After, m.Elapsed)
+	b.WriteString("| server | count req/s | ×floor | ×peer | p50/p99 ms | cmd/req | RT/req | CPU µs/req | CPU ×floor |" +
+		" read req/s | ×floor | ×peer | p50/p99 ms | cmd/req | RT/req | CPU µs/req | CPU ×floor | B/session |\n")
+	b.WriteString("|---|" + strings.Repeat("---:|", 17) + "\n")
+	for _, a := range rep.rows {
+		name := a.Spec.Name
+		if a.Spec.Peer != "" {
+			name += " (vs " + a.Spec.Peer + ")"
+		}
+		fmt.Fprintf(&b, "| %s |", name)
+		for _, e := range []epAgg{a.Count, a.Read} {
+			isFloor := a.Spec.Kind == "floor"
+			fmt.Fprintf(&b, " %.0f | %s | %s | %.2f/%.2f | %.2f | %.2f | %.1f | %s |",
+				e.ReqPS, ratio(e.XFloor, !isFloor), ratio(e.XPeer, a.Spec.Peer != ""), e.P50, e.P99,
+				e.Cmds, e.RoundTrips, e.CPU, ratio(e.CPUXFloor, !isFloor))
+		}
+		fmt.Fprintf(&b, " %.0f |\n", a.MemPerSession)
+	}
+	b.WriteString("\nreq/s: answered per second by the load generator; ×floor, ×peer: the median of each round's ratio; " +
+		"cmd/req: INFO commandstats calls per request (a script's inner commands included); RT/req: round trips per request " +
+		"counted at the wire by a proxy in a separate pass; CPU: Redict's used_cpu_user+used_cpu_sys per request; " +
+		"B/session: MEMORY USAGE (SAMPLES 0) summed over the keys in the database after each user's one /api/count, per user.\n")
+
+	b.WriteString("\n### Redict commands per request (INFO commandstats, medians)\n\n")
+	b.WriteString("| server | endpoint | command | calls/req | usec_per_call | wire cmd/req |\n|---|---|---|---:|---:|---:|\n")
+	for _, a := range rep.rows {
+		for _, ep := range []struct {
+			name string
+			e    epAgg
+		}{{"count", a.Count}, {"read", a.Read}} {
+			for i, c := range ep.e.Commands {
+				wireCmds := ""
+				if i == 0 {
+					wireCmds = fmt.Sprintf("%.2f", ep.e.WireCmds)
+				}
+				fmt.Fprintf(&b, "| %s | %s | %s | %.2f | %.2f | %s |\n", a.Spec.Name, ep.name, c.Name, c.PerReq, c.UsecP, wireCmds)
+			}
+		}
+	}
+
+	b.WriteString("\n### Memory per one-counter session (MEMORY USAGE, SAMPLES 0)\n\n| server | bytes | keys | keys by kind (per session × bytes each) |\n|---|---:|---:|---|\n")
+	for _, a := range rep.rows {
+		fmt.Fprintf(&b, "| %s | %.0f | %.2f | %s |\n", a.Spec.Name, a.MemPerSession, a.KeysPerSession, a.KeyKinds)
+	}
+
+	b.WriteString("\n### Checks (the round-trip pass)\n\n")
+	any := false
+	for _, a := range rep.rows {
+		for _, n := range a.Notes {
+			fmt.Fprintf(&b, "- %s: %s\n", a.Spec.Name, n)
+			any = true
+		}
+	}
+	if !any {
+		b.WriteString("- every server answered as the contract says\n")
+	}
+	return b.String()
+}
+
+func (rep *report) writeJSON(path string) error {
+	out := struct {
+		Machine *machine
+		Rows    []agg
+		Raw     map[string]*serverResult
+	}{rep.machine, rep.rows, rep.raw}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}

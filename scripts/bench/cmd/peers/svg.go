@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"html"
+	"math"
+	"strings"
+)
+
+// svg draws req/s relative to the floor, /api/count and /api/read side
+// by side for every server: hand-written SVG, no dependency. Our
+// programs are drawn in full colour, the floor and the peers lighter.
+func (rep *report) svg() string {
+	const (
+		left, right, top, bottom = 56.0, 16.0, 56.0, 64.0
+		groupW, barW, plotH      = 84.0, 28.0, 280.0
+	)
+	n := float64(len(rep.rows))
+	width := math.Max(760, left+right+n*groupW)
+	height := top + plotH + bottom
+	maxY := 1.2
+	for _, a := range rep.rows {
+		maxY = math.Max(maxY, math.Max(a.Count.XFloor, a.Read.XFloor)*1.1)
+	}
+	maxY = math.Ceil(maxY*4) / 4
+	y := func(v float64) float64 { return top + plotH - v/maxY*plotH }
+
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="12">`+"\n",
+		width, height, width, height)
+	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="#fff"/>`+"\n")
+	fmt.Fprintf(&b, `<text x="%.0f" y="20" font-size="15" font-weight="bold">req/s relative to the floor (bare net/http + go-redis)</text>`+"\n", left)
+	fmt.Fprintf(&b, `<text x="%.0f" y="38" fill="#555">%d users on loopback, %d cores, medians of %d interleaved rounds of %v; redis-server %s</text>`+"\n",
+		left, rep.cfg.users, rep.machine.Cores, rep.cfg.rounds, rep.cfg.duration, html.EscapeString(rep.machine.Redis))
+
+	for v := 0.0; v <= maxY+1e-9; v += 0.25 {
+		stroke, dash := "#ddd", ""
+		if math.Abs(v-1) < 1e-9 {
+			stroke = "#333"
+		}
+		fmt.Fprintf(&b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="%s"%s/>`+"\n", left, width-right, y(v), y(v), stroke, dash)
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" text-anchor="end" fill="#555">%.2f</text>`+"\n", left-6, y(v)+4, v)
+	}
+	// The read target: 0.90 of the floor.
+	fmt.Fprintf(&b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#e07b39" stroke-dasharray="4 3"/>`+"\n", left, width-right, y(0.9), y(0.9))
+
+	for i, a := range rep.rows {
+		x0 := left + float64(i)*groupW + (groupW-2*barW)/2
+		ours := a.Spec.Kind == "ours"
+		for j, bar := range []struct {
+			v           float64
+			full, light string
+		}{{a.Count.XFloor, "#3b6fb6", "#a9c0e3"}, {a.Read.XFloor, "#e07b39", "#f3c4a5"}} {
+			v := bar.v
+			if a.Spec.Kind == "floor" {
+				v = 1
+			}
+			fill := bar.light
+			if ours {
+				fill = bar.full
+			}
+			x := x0 + float64(j)*barW
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`+"\n", x+1, y(v), barW-2, top+plotH-y(v), fill)
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10">%.2f</text>`+"\n", x+barW/2, y(v)-3, v)
+		}
+		cx := left + float64(i)*groupW + groupW/2
+		weight := "normal"
+		if ours {
+			weight = "bold"
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-weight="%s">%s</text>`+"\n", cx, top+plotH+16, weight, html.EscapeString(a.Spec.Name))
+		if a.Spec.Peer != "" {
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="#555" font-size="10">vs %s</text>`+"\n", cx, top+plotH+30, html.EscapeString(a.Spec.Peer))
+		}
+	}
+	ly := height - 14
+	legend := []struct{ fill, text string }{{"#3b6fb6", "/api/count (ours)"}, {"#e07b39", "/api/read (ours)"}, {"#a9c0e3", "count (floor, peers)"}, {"#f3c4a5", "read (floor, peers)"}}
+	lx := left
+	for _, l := range legend {
+		fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="12" height="12" fill="%s"/><text x="%.0f" y="%.0f">%s</text>`+"\n", lx, ly-10, l.fill, lx+16, ly, html.EscapeString(l.text))
+		lx += 16 + float64(len(l.text))*6.5 + 18
+	}
+	fmt.Fprintf(&b, `<line x1="%.0f" x2="%.0f" y1="%.0f" y2="%.0f" stroke="#e07b39" stroke-dasharray="4 3"/><text x="%.0f" y="%.0f">read target 0.90</text>`+"\n", lx, lx+20, ly-4, ly-4, lx+24, ly)
+	b.WriteString("</svg>\n")
+	return b.String()
+}
