@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	mrand "math/rand/v2"
 	"fmt"
 	"strconv"
 	"strings"
@@ -369,8 +370,24 @@ func (st *Store) storeCtx(ctx context.Context) (context.Context, context.CancelF
 // at key: it shares the record's hash tag, and so its slot.
 func journalKey(key, nonce string) string { return key + ":" + nonce }
 
-// newNonce names one write.
+// newNonce names one take.
 func newNonce() string { return rand.Text() }
+
+// newJournalKey names the journal entry of one write: the record's key and
+// 128 random bits, in one allocation. The nonce need only be unique, not
+// secret (it names a reply, and leads nowhere).
+func newJournalKey(key string) string {
+	const hexdigits = "0123456789abcdef"
+	b := make([]byte, len(key)+1+32)
+	n := copy(b, key)
+	b[n] = ':'
+	for i, r := range [2]uint64{mrand.Uint64(), mrand.Uint64()} {
+		for j := range 16 {
+			b[n+1+16*i+j] = hexdigits[r>>(60-4*j)&0xf]
+		}
+	}
+	return string(b)
+}
 
 // load reads the record at key. A missing or expired record returns nil.
 // The read writes nothing: the caller refreshes the idle TTL (see refresh).
@@ -539,8 +556,7 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 	defer cancel()
 	start := st.now()
 	args := make([]any, 0, 8+len(w.ops))
-	args = append(args, string(w.mode), now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), st.opts.MaxSize,
-		st.journalTTL().Milliseconds())
+	args = append(args, string(w.mode), now.UnixMilli(), st.args.idle, st.args.max, st.args.journal)
 	if w.mode == modeCreate {
 		args = append(args, strconv.FormatInt(w.created.UnixMilli(), 10)+"."+strconv.FormatInt(w.deadline.UnixMilli(), 10))
 	} else {
@@ -548,7 +564,7 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 	}
 	args = append(args, w.stored, w.rev)
 	args = append(args, w.ops...)
-	keys := []string{key, journalKey(key, newNonce())}
+	keys := []string{key, newJournalKey(key)}
 	var (
 		res  []string
 		err  error

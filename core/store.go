@@ -41,6 +41,13 @@ type Store struct {
 	opts   StoreOptions
 	tr     transport
 	now    func() time.Time
+	args   scriptArgs
+}
+
+// scriptArgs are the scripts' constant arguments, boxed once rather than
+// on every call.
+type scriptArgs struct {
+	idle, max, journal any
 }
 
 // NewCookieStore returns a Store whose clients carry the session id in an
@@ -68,7 +75,9 @@ func newStore(client redis.UniversalClient, so StoreOptions) (*Store, error) {
 	if _, cluster := client.(*redis.ClusterClient); cluster && opts.WaitReplicas > 0 {
 		return nil, fmt.Errorf("%w: WaitReplicas needs a single-node or Sentinel client, not a Cluster", ErrInvalidOptions)
 	}
-	return &Store{client: client, opts: opts, now: time.Now}, nil
+	st := &Store{client: client, opts: opts, now: time.Now}
+	st.args = scriptArgs{idle: opts.IdleTimeout.Milliseconds(), max: opts.MaxSize, journal: st.journalTTL().Milliseconds()}
+	return st, nil
 }
 
 // Options returns the store's options with defaults applied.
