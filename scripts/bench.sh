@@ -25,6 +25,7 @@
 #   PEERS_OUT   also write the table here (markdown; default: stdout only)
 #   PEERS_JSON  every round's numbers as JSON (default: none)
 #   PEERS_LOGS  the servers' output ($TMPDIR/gosessions-peers-logs)
+#   ALLOCS_N    iterations of the allocation benchmarks (2000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/redis.sh
@@ -84,6 +85,13 @@ peers() {
   "$bin/peers" -own-redis -redis "$REDICT_URL" -rounds "${ROUNDS:-4}" -users "${USERS:-32}" \
     -d "${DURATION:-2s}" -warmup "${WARMUP:-300ms}" -svg "${PEERS_SVG:-scripts/bench/peers.svg}" \
     -json "${PEERS_JSON:-}" -logs "$logs" "${args[@]}" | tee "$out"
+  # Allocations per request of the session layer alone, in-process, on
+  # the same redis-server: the floor, scs and our net/http middleware.
+  {
+    printf '\n### Allocations per request (go test -bench, in-process; harness: the benchmark'"'"'s own)\n\n```\n'
+    go test -run '^$' -bench . -benchmem -benchtime "${ALLOCS_N:-2000}x" ./scripts/bench/allocs | grep '^Benchmark'
+    printf '```\n'
+  } | tee -a "$out"
 }
 
 if [ "${1:-}" = peers ]; then
