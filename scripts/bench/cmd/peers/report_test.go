@@ -63,7 +63,8 @@ func TestReportRatiosWithinRounds(t *testing.T) {
 		t.Errorf("commands %+v", ours.Count.Commands)
 	}
 	md := rep.markdown()
-	for _, want := range []string{"| nethttp (vs scs) | 900 | 0.90 | 1.80 |", "| floor | 1000 | – | – |", "`nethttp:*` 1.00 × 100 B"} {
+	for _, want := range []string{"| nethttp (vs scs) | 900 | 0.90 | 1.80 |",
+		"| nethttp | ✗ 0.90 | ✓ 0.90 | ✓ 1.80 | ✓ 1.80 |", "| nethttp | 0.90 0.90 0.90 | 0.90 0.90 0.90 |", "| floor | 1000 | – | – |", "`nethttp:*` 1.00 × 100 B"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the table lacks %q:\n%s", want, md)
 		}
