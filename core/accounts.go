@@ -181,7 +181,7 @@ func (st *Store) pipeline(ctx context.Context, fn func(redis.Pipeliner)) error {
 		if err == nil || attempt > 0 || !noScript(cmds) {
 			return err
 		}
-		for _, s := range []*redis.Script{writeScript, finishScript, indexScript, endScript} {
+		for _, s := range []*redis.Script{writeScript, finishScript, indexScript, endScript, takeScript} {
 			if err := s.Load(ctx, st.client).Err(); err != nil {
 				return err
 			}
@@ -341,12 +341,17 @@ func (st *Store) end(ctx context.Context, user string, tags []string, settled ma
 	defer cancel()
 	start := st.now()
 	cmds := make([]*redis.Cmd, len(tags))
+	var wait *redis.Cmd
 	err := st.pipeline(ctx, func(pipe redis.Pipeliner) {
 		for i, tag := range tags {
 			k := st.tagKey(tag)
 			cmds[i] = endScript.EvalSha(ctx, pipe, []string{k, takeKey(k)}, user)
 		}
+		wait = st.queueWait(ctx, pipe)
 	})
+	if err == nil {
+		err = st.waited(wait)
+	}
 	if err != nil {
 		return 0, st.failed(ctx, "destroy", start, err)
 	}

@@ -154,8 +154,13 @@ func newClusterClient(u *url.URL, q url.Values, hosts []string, dialRetries bool
 	}
 	opt.Dialer = co.Dialer
 	opt.ContextTimeoutEnabled = true
-	// A Cluster's retries are its redirections (max_redirects); its node
-	// clients keep go-redis's default of none.
+	// A Cluster's retries are its redirections: enough of them (with
+	// go-redis's backoff, about 1.5 s in all) to see a slot migration
+	// through, within Timeout. Its node clients keep go-redis's default
+	// of no retries.
+	if _, set := q["max_redirects"]; !set {
+		opt.MaxRedirects = 8
+	}
 	if !dialRetries {
 		opt.DialerRetries = 1
 	}

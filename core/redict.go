@@ -237,7 +237,7 @@ local abs = tonumber(string.match(m, '^2%.%d+%.(%d+)$'))
 if not abs then return redis.call('HGETALL', KEYS[1]) end
 if abs <= tonumber(ARGV[2]) or t ~= 'none' then return false end
 redis.call('RENAME', KEYS[1], KEYS[2])
-redis.call('HSET', KEYS[2], '_n', ARGV[1])
+redis.call('HSET', KEYS[2], '_n', ARGV[1], '_tt', ARGV[2])
 return redis.call('HGETALL', KEYS[2])
 `)
 
@@ -255,12 +255,34 @@ if redis.call('TYPE', KEYS[2]).ok == 'hash' and redis.call('HGET', KEYS[2], '_n'
     return 0
   end
   redis.call('RENAME', KEYS[2], KEYS[1])
-  redis.call('HDEL', KEYS[1], '_n')
+  redis.call('HDEL', KEYS[1], '_n', '_tt')
   redis.call('PEXPIRE', KEYS[1], math.min(tonumber(ARGV[3]), abs - now))
   return 1
 end
 redis.call('SET', KEYS[3], 'undone', 'PX', ARGV[4])
 return 0
+`)
+
+// restoreScript restores an abandoned take: a take key (KEYS[2]) that no
+// new record settled (no _f) and that is older than ARGV[2] ms (ARGV[1]
+// now; ARGV[3] the idle timeout; the caller passes twice the store's
+// Timeout) while its record (KEYS[1]) is missing: a Renew whose request
+// lost the store between the take and the new record, and could not undo
+// the take. It returns 1 when the record lives again. (A Renew still under
+// way that old should its request be that slow, then finds its take gone
+// and starts a fresh session with its own changes: the old id never gets
+// them.)
+var restoreScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('TYPE', KEYS[2]).ok ~= 'hash' then return 0 end
+local t = redis.call('HMGET', KEYS[2], '_tt', '_f', '_m')
+local now = tonumber(ARGV[1])
+if t[2] or not t[1] or tonumber(t[1]) > now - tonumber(ARGV[2]) then return 0 end
+local abs = tonumber(string.match(t[3] or '', '^2%.%d+%.(%d+)$'))
+if not abs or abs <= now then return 0 end
+redis.call('RENAME', KEYS[2], KEYS[1])
+redis.call('HDEL', KEYS[1], '_n', '_tt')
+redis.call('PEXPIRE', KEYS[1], math.min(tonumber(ARGV[3]), abs - now))
+return 1
 `)
 
 // finishScript settles the take ARGV[1] of KEYS[1] (a take key), run with
@@ -270,9 +292,31 @@ return 0
 // undo should the create have failed, or a retry of this step.
 var finishScript = redis.NewScript(`
 if redis.call('TYPE', KEYS[1]).ok ~= 'hash' or redis.call('HGET', KEYS[1], '_n') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], '_f', '1')
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `)
+
+// queueWait adds, with WaitReplicas, a WAIT for the replicas to pipe, after
+// the writes it holds; nil without.
+func (st *Store) queueWait(ctx context.Context, pipe redis.Pipeliner) *redis.Cmd {
+	if st.opts.WaitReplicas == 0 {
+		return nil
+	}
+	// Half the Timeout, so that the answer comes before the deadline.
+	return pipe.Do(ctx, "WAIT", st.opts.WaitReplicas, max(1, st.opts.Timeout.Milliseconds()/2))
+}
+
+// waited checks a WAIT that queueWait queued.
+func (st *Store) waited(wait *redis.Cmd) error {
+	if wait == nil {
+		return nil
+	}
+	if n, err := wait.Int(); err != nil || n < st.opts.WaitReplicas {
+		return fmt.Errorf("%d of %d replicas acknowledged the write", n, st.opts.WaitReplicas)
+	}
+	return nil
+}
 
 // takeKey is the key a Renew moves the record at key to.
 func takeKey(key string) string { return key + ":t" }
@@ -401,8 +445,25 @@ func (st *Store) take(ctx context.Context, key, nonce string, now time.Time) (*r
 	tctx, cancel := st.storeCtx(ctx)
 	defer cancel()
 	start := st.now()
-	res, err := takeScript.Run(tctx, st.client, []string{key, takeKey(key), journalKey(key, nonce)},
-		nonce, now.UnixMilli()).StringSlice()
+	keys := []string{key, takeKey(key), journalKey(key, nonce)}
+	var res []string
+	var err error
+	if st.opts.WaitReplicas == 0 {
+		res, err = takeScript.Run(tctx, st.client, keys, nonce, now.UnixMilli()).StringSlice()
+	} else {
+		// The old id must stay dead through a failover too.
+		var tc, wait *redis.Cmd
+		err = st.pipeline(tctx, func(pipe redis.Pipeliner) {
+			tc = takeScript.EvalSha(tctx, pipe, keys, nonce, now.UnixMilli())
+			wait = st.queueWait(tctx, pipe)
+		})
+		if tc != nil && (err == nil || tc.Err() != nil) {
+			res, err = tc.StringSlice()
+		}
+		if err == nil {
+			err = st.waited(wait)
+		}
+	}
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
@@ -428,6 +489,16 @@ func (st *Store) untake(ctx context.Context, key, nonce string, now time.Time) b
 	defer cancel()
 	n, err := untakeScript.Run(ctx, st.client, []string{key, takeKey(key), journalKey(key, nonce)},
 		nonce, now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), st.journalTTL().Milliseconds()).Int()
+	return err == nil && n == 1
+}
+
+// restore brings back the record at key from an abandoned take (see
+// restoreScript); it reports whether it did. Errors read as "no".
+func (st *Store) restore(ctx context.Context, key string, now time.Time) bool {
+	ctx, cancel := st.storeCtx(ctx)
+	defer cancel()
+	n, err := restoreScript.Run(ctx, st.client, []string{key, takeKey(key)},
+		now.UnixMilli(), (2 * st.opts.Timeout).Milliseconds(), st.opts.IdleTimeout.Milliseconds()).Int()
 	return err == nil && n == 1
 }
 
@@ -490,21 +561,17 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 		var icmds []*redis.Cmd
 		err = st.pipeline(ctx, func(pipe redis.Pipeliner) {
 			wc = writeScript.EvalSha(ctx, pipe, keys, args...)
-			if st.opts.WaitReplicas > 0 {
-				wait = pipe.Do(ctx, "WAIT", st.opts.WaitReplicas, st.opts.Timeout.Milliseconds())
-			}
 			if w.take != "" {
 				fc = finishScript.EvalSha(ctx, pipe, []string{w.take}, w.nonce, st.journalTTL().Milliseconds())
 			}
 			icmds = st.queueIndex(ctx, pipe, now, w.idx)
+			wait = st.queueWait(ctx, pipe)
 		})
 		if wc != nil && wc.Err() != nil {
 			err = wc.Err() // else err is another command's: the save failed too
 		}
-		if err == nil && wait != nil {
-			if n, _ := wait.Int(); n < st.opts.WaitReplicas {
-				err = fmt.Errorf("%d of %d replicas acknowledged the write", n, st.opts.WaitReplicas)
-			}
+		if err == nil {
+			err = st.waited(wait)
 		}
 		if err == nil {
 			res, _ = wc.StringSlice()
@@ -571,13 +638,20 @@ func (st *Store) remove(ctx context.Context, key, user string) error {
 	// The take key too: a Renew of this session in flight in another
 	// request ends with it (see finishScript).
 	var err error
-	if user == "" {
+	if user == "" && st.opts.WaitReplicas == 0 {
 		err = st.client.Del(ctx, key, takeKey(key)).Err()
 	} else {
+		var wait *redis.Cmd
 		err = st.pipeline(ctx, func(pipe redis.Pipeliner) {
 			pipe.Del(ctx, key, takeKey(key))
-			st.queueIndex(ctx, pipe, st.now(), []indexOp{{user: user, tag: keyTag(key)}})
+			if user != "" {
+				st.queueIndex(ctx, pipe, st.now(), []indexOp{{user: user, tag: keyTag(key)}})
+			}
+			wait = st.queueWait(ctx, pipe)
 		})
+		if err == nil {
+			err = st.waited(wait)
+		}
 	}
 	if err != nil {
 		return st.failed(ctx, "destroy", start, err)

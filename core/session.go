@@ -114,6 +114,10 @@ func (s *Session) ensure() error {
 	}
 	now := s.st.now()
 	rec, err := s.st.load(s.ctx, s.key(), now)
+	if err == nil && rec == nil && s.state == stateToken && s.st.restore(s.ctx, s.key(), now) {
+		// An abandoned Renew had taken it: it is back; read it again.
+		rec, err = s.st.load(s.ctx, s.key(), now)
+	}
 	if err != nil {
 		s.err = err
 		return err
@@ -253,6 +257,9 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 			w.rev = strconv.FormatInt(s.rev, 10)
 		}
 		res, err := s.st.write(ctx, s.key(), now, w)
+		if err == errGone && s.state == stateToken && s.st.restore(ctx, s.key(), now) {
+			res, err = s.st.write(ctx, s.key(), now, w) // an abandoned Renew had taken it
+		}
 		switch {
 		case err == nil:
 			s.written(res)

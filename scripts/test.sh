@@ -4,7 +4,9 @@
 # replica, all on free loopback ports; runs vet and the race-enabled tests of
 # every module in go.work against the single server, then the conformance
 # kit and the programs' contract test against the Cluster and the Sentinel
-# set-up; builds, vets, tests and tidy-checks each module alone
+# set-up; then the fault tests under load on fresh rigs (core/faults_test.go,
+# SESSIONS_FAULT_TESTS=1: their measured numbers show in the output);
+# builds, vets, tests and tidy-checks each module alone
 # (GOWORK=off, so a missing require shows); and always stops the servers it
 # started.
 #
@@ -50,6 +52,22 @@ for topo in cluster sentinel; do
   (cd examples && REDICT_URL=$url go test -count=1 -timeout 10m -run 'TestContract' ./internal/contract) \
     || { echo "the programs' contract fails on the $topo"; status=1; }
 done
+
+echo "== faults under load, on fresh rigs (core/faults_test.go: failover, slot migration, kills, pause, maxmemory)"
+# They kill, stop and pause servers, so they run here alone, one after the
+# other, on rigs nothing else used; each leaves its rig whole again.
+stop_cluster
+stop_sentinel
+if start_cluster && start_sentinel; then
+  t0=$(date +%s)
+  (cd core && SESSIONS_FAULT_TESTS=1 go test -count=1 -timeout 10m -run 'Fault' -v .) 2>&1 \
+    | grep -E '^(=== RUN|--- |ok|FAIL|panic)|^ +--- |fault' \
+    || { echo "the fault tests fail"; status=1; }
+  echo "== faults: $(($(date +%s) - t0)) s"
+else
+  echo "cannot start fresh rigs for the fault tests"
+  status=1
+fi
 
 echo "== each module alone (GOWORK=off)"
 for m in $modules; do

@@ -86,14 +86,14 @@ func checkIdleExpiry(t *testing.T, s *suite) {
 // checkIdleRolling: a session used more often than the idle timeout lives
 // on past it (rolling expiry), even when only read.
 func checkIdleRolling(t *testing.T, s *suite) {
-	f := s.setup(t, sessions.StoreOptions{IdleTimeout: time.Second})
+	f := s.setup(t, sessions.StoreOptions{IdleTimeout: 2 * time.Second})
 	c := f.client(t)
 	c.set("a", "1")
 	start := time.Now()
-	for time.Since(start) < 2200*time.Millisecond {
-		time.Sleep(400 * time.Millisecond)
+	for time.Since(start) < 4500*time.Millisecond {
+		time.Sleep(500 * time.Millisecond)
 		if v, ok := c.get("a"); !ok || v != "1" {
-			t.Fatalf("touched every 400 ms with a 1 s idle timeout: gone after %v", time.Since(start).Round(time.Millisecond))
+			t.Fatalf("touched every 500 ms with a 2 s idle timeout: gone after %v", time.Since(start).Round(time.Millisecond))
 		}
 	}
 }
