@@ -110,6 +110,21 @@ type report struct {
 	raw     map[string]*serverResult
 }
 
+// quantile is the q-quantile of xs (linear between the closest ranks).
+func quantile(xs []float64, q float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	pos := q * float64(len(s)-1)
+	i := int(pos)
+	if i+1 >= len(s) {
+		return s[len(s)-1]
+	}
+	return s[i] + (pos-float64(i))*(s[i+1]-s[i])
+}
+
 func median(xs []float64) float64 {
 	if len(xs) == 0 {
 		return 0
@@ -293,13 +308,13 @@ func (rep *report) markdown() string {
 
 	rep.targets(&b)
 
-	b.WriteString("\n### Noise: each round's req/s ratio to the floor (in round order; odd rounds ran in reverse)\n\n")
-	b.WriteString("| server | count ×floor by round | read ×floor by round |\n|---|---|---|\n")
+	b.WriteString("\n### Noise: the spread of the rounds' req/s ratios to the floor\n\n")
+	b.WriteString("| server | count ×floor: median [p25–p75] (min–max) | read ×floor: median [p25–p75] (min–max) |\n|---|---|---|\n")
 	for _, a := range rep.rows {
 		if a.Spec.Kind == "floor" {
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", a.Spec.Name, list(a.Count.RoundsXFloor), list(a.Read.RoundsXFloor))
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", a.Spec.Name, spread(a.Count.RoundsXFloor), spread(a.Read.RoundsXFloor))
 	}
 
 	b.WriteString("\n### Checks (the round-trip pass)\n\n")
@@ -316,12 +331,12 @@ func (rep *report) markdown() string {
 	return b.String()
 }
 
-func list(xs []float64) string {
-	var parts []string
-	for _, x := range xs {
-		parts = append(parts, fmt.Sprintf("%.2f", x))
+// spread is "0.95 [0.90–1.02] (0.71–1.30)".
+func spread(xs []float64) string {
+	if len(xs) == 0 {
+		return "–"
 	}
-	return strings.Join(parts, " ")
+	return fmt.Sprintf("%.2f [%.2f–%.2f] (%.2f–%.2f)", median(xs), quantile(xs, 0.25), quantile(xs, 0.75), quantile(xs, 0), quantile(xs, 1))
 }
 
 // mark is a tick or a cross.
