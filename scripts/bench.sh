@@ -16,15 +16,16 @@
 # an SVG chart of req/s relative to the floor.
 #
 #   scripts/bench.sh peers
-#   ROUNDS=5 DURATION=5s scripts/bench.sh peers
+#   ROUNDS=30 DURATION=1s scripts/bench.sh peers
 #
-#   ROUNDS      rounds, at least 3 (default 4)
-#   DURATION    each measured run (2s); WARMUP before it (300ms)
+#   ROUNDS      rounds, at least 3 (default 16)
+#   DURATION    each measured run (400ms); WARMUP before it (50ms)
 #   USERS       simulated users, each with its own cookie jar (32)
 #   PEERS_SVG   the chart (scripts/bench/peers.svg)
 #   PEERS_OUT   also write the table here (markdown; default: stdout only)
 #   PEERS_JSON  every round's numbers as JSON (default: none)
 #   PEERS_LOGS  the servers' output ($TMPDIR/gosessions-peers-logs)
+#   ALLOCS_N    iterations of the allocation benchmarks (2000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/redis.sh
@@ -81,9 +82,16 @@ peers() {
   start_redis
   trap 'stop_redis; rm -rf "$bin"' EXIT
   local out=${PEERS_OUT:-/dev/null}
-  "$bin/peers" -own-redis -redis "$REDICT_URL" -rounds "${ROUNDS:-4}" -users "${USERS:-32}" \
-    -d "${DURATION:-2s}" -warmup "${WARMUP:-300ms}" -svg "${PEERS_SVG:-scripts/bench/peers.svg}" \
+  "$bin/peers" -own-redis -redis "$REDICT_URL" -rounds "${ROUNDS:-16}" -users "${USERS:-32}" \
+    -d "${DURATION:-400ms}" -warmup "${WARMUP:-50ms}" -svg "${PEERS_SVG:-scripts/bench/peers.svg}" \
     -json "${PEERS_JSON:-}" -logs "$logs" "${args[@]}" | tee "$out"
+  # Allocations per request of the session layer alone, in-process, on
+  # the same redis-server: the floor, scs and our net/http middleware.
+  {
+    printf '\n### Allocations per request (go test -bench, in-process; harness: the benchmark'"'"'s own)\n\n```\n'
+    go test -run '^$' -bench . -benchmem -benchtime "${ALLOCS_N:-2000}x" ./scripts/bench/allocs | grep '^Benchmark'
+    printf '```\n'
+  } | tee -a "$out"
 }
 
 if [ "${1:-}" = peers ]; then

@@ -25,7 +25,7 @@ const (
 
 // waitTimeout bounds every wait for the page to show something. It is no
 // speed test: the page shows a state within milliseconds, and a store
-// outage within the page's retry delay (2s).
+// outage within the page's first retry delay (0.5s).
 const waitTimeout = 15 * time.Second
 
 // chromium returns the path of the browser: $CHROMIUM, or chromium (Debian's

@@ -37,6 +37,8 @@ import (
 func TestBrowser(t *testing.T) {
 	store := rigStore(t)
 	browser := startBrowser(t, chromium(t))
+	start := time.Now()
+	t.Cleanup(func() { t.Logf("the browser walks took %v", time.Since(start).Round(100*time.Millisecond)) })
 	shots := os.Getenv("SCREENSHOTS")
 	eachProgram(t, func(t *testing.T, prog string) {
 		eachTransport(t, func(t *testing.T, tr transport) {

@@ -6,7 +6,10 @@
 // resurrection guard. Configured by ADDR and REDICT_URL.
 package main
 
-import "github.com/gosessions/sessions/scripts/bench/internal/peerapp"
+import (
+	"github.com/gosessions/sessions/scripts/bench/internal/floor"
+	"github.com/gosessions/sessions/scripts/bench/internal/peerapp"
+)
 
 func main() {
 	cfg, err := peerapp.FromEnv()
@@ -17,5 +20,5 @@ func main() {
 	if err != nil {
 		peerapp.Fatal("floor", err)
 	}
-	peerapp.Serve("floor", cfg, newHandler(rdb))
+	peerapp.Serve("floor", cfg, floor.NewHandler(rdb))
 }

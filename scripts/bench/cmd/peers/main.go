@@ -28,15 +28,20 @@
 //     the rounds. Each simulated user (its own cookie jar) sends one
 //     /api/count; MEMORY USAGE summed over the keys of the server's
 //     database, divided by the users, is the memory per session.
-//  3. The rounds: for each server in turn, /api/count and then
-//     /api/read, each a warm-up run, INFO, the measured run, INFO.
+//     Then each endpoint gets an unmeasured run (-first-warmup).
+//  3. The rounds: /api/count on each server in turn, then /api/read on
+//     each, every run a short warm-up, INFO, the measured run, INFO.
 //     req/s and latencies come from the load generator, commands per
 //     request from INFO commandstats (commands run inside scripts
 //     included), Redict CPU from INFO cpu (user + sys). Idle servers
 //     wait; only one is under load at a time.
 //
-// Ratios are taken within a round (to the floor's and the peer's runs of
-// the same round) and their median reported.
+// Many short rounds rather than a few long ones: on a machine shared with
+// other work the load changes over seconds, and a round (all servers'
+// runs of one endpoint within a few seconds) sees about the same load
+// for every server. Ratios are taken within a round (to the floor's and
+// the peer's runs of the same round) and their median over the rounds
+// reported.
 package main
 
 import (
@@ -66,17 +71,18 @@ type spec struct {
 
 // config is the run's configuration.
 type config struct {
-	redisURL string
-	rounds   int
-	users    int
-	duration time.Duration
-	warmup   time.Duration
-	wireRun  time.Duration
-	max      int64
-	svg      string
-	jsonOut  string
-	logs     string
-	servers  []spec
+	redisURL    string
+	rounds      int
+	users       int
+	duration    time.Duration
+	warmup      time.Duration
+	firstWarmup time.Duration
+	wireRun     time.Duration
+	max         int64
+	svg         string
+	jsonOut     string
+	logs        string
+	servers     []spec
 }
 
 func main() {
@@ -86,10 +92,11 @@ func main() {
 	var own bool
 	flag.StringVar(&cfg.redisURL, "redis", os.Getenv("REDICT_URL"), "the redis-server to use (loopback; flushed: see -own-redis)")
 	flag.BoolVar(&own, "own-redis", false, "the server is this run's own: it may FLUSHDB between servers (required)")
-	flag.IntVar(&cfg.rounds, "rounds", 4, "rounds (at least 3); odd rounds run the servers in reverse")
+	flag.IntVar(&cfg.rounds, "rounds", 16, "rounds (at least 3); odd rounds run the servers in reverse")
 	flag.IntVar(&cfg.users, "users", 32, "simulated users, each with its own cookie jar")
-	flag.DurationVar(&cfg.duration, "d", 2*time.Second, "each measured run")
-	flag.DurationVar(&cfg.warmup, "warmup", 300*time.Millisecond, "the unmeasured run before each measured one")
+	flag.DurationVar(&cfg.duration, "d", 400*time.Millisecond, "each measured run")
+	flag.DurationVar(&cfg.warmup, "warmup", 50*time.Millisecond, "the unmeasured run before each measured one")
+	flag.DurationVar(&cfg.firstWarmup, "first-warmup", 500*time.Millisecond, "each endpoint's unmeasured run when a server has started")
 	flag.DurationVar(&cfg.wireRun, "wire", 500*time.Millisecond, "each run of the round-trip pass")
 	flag.Int64Var(&cfg.max, "max", 1_000_000, "at most this many requests in one run")
 	flag.StringVar(&cfg.svg, "svg", "scripts/bench/peers.svg", "where to write the chart")
@@ -200,17 +207,28 @@ func run(ctx context.Context, cfg config) error {
 				order[i], order[j] = order[j], order[i]
 			}
 		}
-		log.Printf("round %d of %d", round+1, cfg.rounds)
-		for _, l := range order {
-			t0 := time.Now()
-			v, err := visitServer(ctx, cfg, admin, l, round)
-			if err != nil {
-				return fmt.Errorf("%s, round %d: %w (its output: %s)", l.spec.Name, round+1, err, l.proc.log.Name())
+		t0 := time.Now()
+		visits := make([]visit, len(order))
+		for _, ep := range []string{"/api/count", "/api/read"} {
+			for i, l := range order {
+				e, err := measure(ctx, cfg, admin, l.users, l.proc.base+ep)
+				if err != nil {
+					return fmt.Errorf("%s, round %d: %w (its output: %s)", l.spec.Name, round+1, err, l.proc.log.Name())
+				}
+				visits[i].Round, visits[i].Users, visits[i].Memory = round, cfg.users, l.memory
+				if ep == "/api/count" {
+					visits[i].Count = e
+				} else {
+					visits[i].Read = e
+				}
 			}
-			results[l.spec.Name].Visits = append(results[l.spec.Name].Visits, v)
-			log.Printf("  %-13s count %7.0f req/s, read %7.0f req/s (%.1fs)", l.spec.Name,
-				v.Count.Load.PerSecond(), v.Read.Load.PerSecond(), time.Since(t0).Seconds())
 		}
+		var line []string
+		for i, l := range order {
+			results[l.spec.Name].Visits = append(results[l.spec.Name].Visits, visits[i])
+			line = append(line, fmt.Sprintf("%s %.0f/%.0f", l.spec.Name, visits[i].Count.Load.PerSecond(), visits[i].Read.Load.PerSecond()))
+		}
+		log.Printf("round %d of %d (%.1fs), count/read req/s: %s", round+1, cfg.rounds, time.Since(t0).Seconds(), strings.Join(line, ", "))
 	}
 	stopAll(all)
 	all = nil

@@ -175,6 +175,16 @@ func startLive(ctx context.Context, cfg config, db *redis.Client, s spec, url st
 		p.stop()
 		return nil, err
 	}
+	for _, ep := range []string{"/api/count", "/api/read"} {
+		if cfg.firstWarmup <= 0 {
+			break
+		}
+		if _, err := load.Run(ctx, l.users, p.base+ep, cfg.firstWarmup, cfg.max); err != nil {
+			load.CloseIdle(l.users)
+			p.stop()
+			return nil, err
+		}
+	}
 	return l, nil
 }
 
@@ -185,20 +195,6 @@ func stopAll(all []*live) {
 		load.CloseIdle(l.users)
 		l.proc.stop()
 	}
-}
-
-// visitServer is one server's turn in one round: /api/count, then
-// /api/read.
-func visitServer(ctx context.Context, cfg config, admin *redis.Client, l *live, round int) (visit, error) {
-	v := visit{Round: round, Users: cfg.users, Memory: l.memory}
-	var err error
-	if v.Count, err = measure(ctx, cfg, admin, l.users, l.proc.base+"/api/count"); err != nil {
-		return v, err
-	}
-	if v.Read, err = measure(ctx, cfg, admin, l.users, l.proc.base+"/api/read"); err != nil {
-		return v, err
-	}
-	return v, nil
 }
 
 // wirePass counts round trips through the proxy and checks the server

@@ -60,6 +60,30 @@ type epAgg struct {
 	Cmds, CPU, CPUXFloor float64 // INFO commands and Redict CPU µs per request
 	RoundTrips, WireCmds float64 // from the proxy pass
 	Commands             []cmdAgg
+	RoundsXFloor         []float64 // each round's ratio to the floor, in round order
+	RoundsXPeer          []float64
+}
+
+// scripts are the commands that run a script: their usec_per_call holds
+// the script's inner commands too.
+var scripts = map[string]bool{"eval": true, "evalsha": true, "eval_ro": true, "evalsha_ro": true, "fcall": true, "fcall_ro": true}
+
+// storeTime is Redict's time per request in commands: a script's
+// usec_per_call when one runs (its inner commands are in it), else the
+// sum over the commands; and what it is made of.
+func (e epAgg) storeTime() (float64, string) {
+	var total float64
+	var names []string
+	for _, c := range e.Commands {
+		if scripts[c.Name] {
+			return c.UsecP, c.Name
+		}
+	}
+	for _, c := range e.Commands {
+		total += c.PerReq * c.UsecP
+		names = append(names, c.Name)
+	}
+	return total, strings.Join(names, "+")
 }
 
 // cmdAgg is one command's share of an endpoint.
@@ -84,6 +108,21 @@ type report struct {
 	machine *machine
 	rows    []agg
 	raw     map[string]*serverResult
+}
+
+// quantile is the q-quantile of xs (linear between the closest ranks).
+func quantile(xs []float64, q float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	pos := q * float64(len(s)-1)
+	i := int(pos)
+	if i+1 >= len(s) {
+		return s[len(s)-1]
+	}
+	return s[i] + (pos-float64(i))*(s[i+1]-s[i])
 }
 
 func median(xs []float64) float64 {
@@ -174,7 +213,7 @@ func aggregate(vs []visit, floorV, peerV map[int]visit, ep func(visit) endpointR
 		}
 	}
 	a := epAgg{ReqPS: median(reqps), XFloor: median(xf), XPeer: median(xp), P50: median(p50), P99: median(p99),
-		Cmds: median(cmds), CPU: median(cpu), CPUXFloor: median(cpuxf)}
+		Cmds: median(cmds), CPU: median(cpu), CPUXFloor: median(cpuxf), RoundsXFloor: xf, RoundsXPeer: xp}
 	for name, xs := range perCmd {
 		var per, us []float64
 		for _, x := range xs {
@@ -267,6 +306,17 @@ func (rep *report) markdown() string {
 		fmt.Fprintf(&b, "| %s | %.0f | %.2f | %s |\n", a.Spec.Name, a.MemPerSession, a.KeysPerSession, a.KeyKinds)
 	}
 
+	rep.targets(&b)
+
+	b.WriteString("\n### Noise: the spread of the rounds' req/s ratios to the floor\n\n")
+	b.WriteString("| server | count ×floor: median [p25–p75] (min–max) | read ×floor: median [p25–p75] (min–max) |\n|---|---|---|\n")
+	for _, a := range rep.rows {
+		if a.Spec.Kind == "floor" {
+			continue
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", a.Spec.Name, spread(a.Count.RoundsXFloor), spread(a.Read.RoundsXFloor))
+	}
+
 	b.WriteString("\n### Checks (the round-trip pass)\n\n")
 	any := false
 	for _, a := range rep.rows {
@@ -279,6 +329,48 @@ func (rep *report) markdown() string {
 		b.WriteString("- every server answered as the contract says\n")
 	}
 	return b.String()
+}
+
+// spread is "0.95 [0.90–1.02] (0.71–1.30)".
+func spread(xs []float64) string {
+	if len(xs) == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f [%.2f–%.2f] (%.2f–%.2f)", median(xs), quantile(xs, 0.25), quantile(xs, 0.75), quantile(xs, 0), quantile(xs, 1))
+}
+
+// mark is a tick or a cross.
+func mark(ok bool) string {
+	if ok {
+		return "✓"
+	}
+	return "✗"
+}
+
+// targets writes issue 11's targets for each of our programs.
+func (rep *report) targets(b *strings.Builder) {
+	b.WriteString("\n### Targets (ours)\n\n")
+	b.WriteString("| program | count ≥1.00×floor | read ≥0.90×floor | count >peer | read >peer | CPU count ≤1.2×floor | CPU read ≤1.5×floor |" +
+		" store µs count ≤10 | store µs read ≤5 | B/session ≤100 | RT health/read/count 0/1/1 |\n")
+	b.WriteString("|---|" + strings.Repeat("---|", 10) + "\n")
+	for _, a := range rep.rows {
+		if a.Spec.Kind != "ours" {
+			continue
+		}
+		ct, cn := a.Count.storeTime()
+		rt, rn := a.Read.storeTime()
+		w := rep.raw[a.Spec.Name].Wire
+		fmt.Fprintf(b, "| %s | %s %.2f | %s %.2f | %s %.2f | %s %.2f | %s %.2f | %s %.2f | %s %.1f (%s) | %s %.1f (%s) | %s %.0f | %s %d/%.2f/%.2f |\n",
+			a.Spec.Name,
+			mark(a.Count.XFloor >= 1), a.Count.XFloor, mark(a.Read.XFloor >= 0.9), a.Read.XFloor,
+			mark(a.Count.XPeer > 1), a.Count.XPeer, mark(a.Read.XPeer > 1), a.Read.XPeer,
+			mark(a.Count.CPUXFloor <= 1.2), a.Count.CPUXFloor, mark(a.Read.CPUXFloor <= 1.5), a.Read.CPUXFloor,
+			mark(ct <= 10), ct, cn, mark(rt <= 5), rt, rn, mark(a.MemPerSession <= 100), a.MemPerSession,
+			mark(w.HealthRoundTrips == 0 && w.ReadRoundTrips < 1.05 && w.CountRoundTrips < 1.05),
+			w.HealthRoundTrips, w.ReadRoundTrips, w.CountRoundTrips)
+	}
+	b.WriteString("\nstore µs: the script's usec_per_call (INFO commandstats) when the path runs one, else the sum of its commands' usec_per_call × calls per request. " +
+		"Allocations per modifying request: see the go test -bench lines below the table.\n")
 }
 
 func (rep *report) writeJSON(path string) error {

@@ -63,7 +63,8 @@ func TestReportRatiosWithinRounds(t *testing.T) {
 		t.Errorf("commands %+v", ours.Count.Commands)
 	}
 	md := rep.markdown()
-	for _, want := range []string{"| nethttp (vs scs) | 900 | 0.90 | 1.80 |", "| floor | 1000 | – | – |", "`nethttp:*` 1.00 × 100 B"} {
+	for _, want := range []string{"| nethttp (vs scs) | 900 | 0.90 | 1.80 |",
+		"| nethttp | ✗ 0.90 | ✓ 0.90 | ✓ 1.80 | ✓ 1.80 |", "| nethttp | 0.90 [0.90–0.90] (0.90–0.90) |", "| floor | 1000 | – | – |", "`nethttp:*` 1.00 × 100 B"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the table lacks %q:\n%s", want, md)
 		}
@@ -92,6 +93,16 @@ func TestSVGIsWellFormed(t *testing.T) {
 	}
 	if !strings.Contains(svg, ">0.90<") || !strings.Contains(svg, ">nethttp<") {
 		t.Error("the chart lacks a bar label or a server name")
+	}
+}
+
+func TestQuantile(t *testing.T) {
+	t.Parallel()
+	xs := []float64{4, 1, 3, 2, 5}
+	for q, want := range map[float64]float64{0: 1, 0.25: 2, 0.5: 3, 0.75: 4, 1: 5, 0.125: 1.5} {
+		if got := quantile(xs, q); math.Abs(got-want) > 1e-9 {
+			t.Errorf("quantile %v = %v, want %v", q, got, want)
+		}
 	}
 }
 

@@ -21,6 +21,7 @@ func (rep *report) svg() string {
 	maxY := 1.2
 	for _, a := range rep.rows {
 		maxY = math.Max(maxY, math.Max(a.Count.XFloor, a.Read.XFloor)*1.1)
+		maxY = math.Max(maxY, math.Max(quantile(a.Count.RoundsXFloor, 0.75), quantile(a.Read.RoundsXFloor, 0.75))*1.05)
 	}
 	maxY = math.Ceil(maxY*4) / 4
 	y := func(v float64) float64 { return top + plotH - v/maxY*plotH }
@@ -30,7 +31,7 @@ func (rep *report) svg() string {
 		width, height, width, height)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="#fff"/>`+"\n")
 	fmt.Fprintf(&b, `<text x="%.0f" y="20" font-size="15" font-weight="bold">req/s relative to the floor (bare net/http + go-redis)</text>`+"\n", left)
-	fmt.Fprintf(&b, `<text x="%.0f" y="38" fill="#555">%d users on loopback, %d cores, medians of %d interleaved rounds of %v; redis-server %s</text>`+"\n",
+	fmt.Fprintf(&b, `<text x="%.0f" y="38" fill="#555">%d users on loopback, %d cores, medians of %d interleaved rounds of %v (whiskers: their middle half); redis-server %s</text>`+"\n",
 		left, rep.cfg.users, rep.machine.Cores, rep.cfg.rounds, rep.cfg.duration, html.EscapeString(rep.machine.Redis))
 
 	for v := 0.0; v <= maxY+1e-9; v += 0.25 {
@@ -49,11 +50,12 @@ func (rep *report) svg() string {
 		ours := a.Spec.Kind == "ours"
 		for j, bar := range []struct {
 			v           float64
+			rounds      []float64
 			full, light string
-		}{{a.Count.XFloor, "#3b6fb6", "#a9c0e3"}, {a.Read.XFloor, "#e07b39", "#f3c4a5"}} {
+		}{{a.Count.XFloor, a.Count.RoundsXFloor, "#3b6fb6", "#a9c0e3"}, {a.Read.XFloor, a.Read.RoundsXFloor, "#e07b39", "#f3c4a5"}} {
 			v := bar.v
 			if a.Spec.Kind == "floor" {
-				v = 1
+				v, bar.rounds = 1, nil
 			}
 			fill := bar.light
 			if ours {
@@ -61,7 +63,15 @@ func (rep *report) svg() string {
 			}
 			x := x0 + float64(j)*barW
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`+"\n", x+1, y(v), barW-2, top+plotH-y(v), fill)
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10">%.2f</text>`+"\n", x+barW/2, y(v)-3, v)
+			label := y(v) - 3
+			if len(bar.rounds) > 1 { // the middle half of the rounds' ratios
+				lo, hi := quantile(bar.rounds, 0.25), quantile(bar.rounds, 0.75)
+				cx := x + barW/2
+				fmt.Fprintf(&b, `<path d="M%.1f %.1fV%.1fM%.1f %.1fh8M%.1f %.1fh8" stroke="#222" fill="none"/>`+"\n",
+					cx, y(hi), y(lo), cx-4, y(hi), cx-4, y(lo))
+				label = math.Min(label, y(hi)-3)
+			}
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="10">%.2f</text>`+"\n", x+barW/2, label, v)
 		}
 		cx := left + float64(i)*groupW + groupW/2
 		weight := "normal"

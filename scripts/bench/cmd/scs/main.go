@@ -8,7 +8,10 @@
 // its /api/read is a GET and a SET.
 package main
 
-import "github.com/gosessions/sessions/scripts/bench/internal/peerapp"
+import (
+	"github.com/gosessions/sessions/scripts/bench/internal/peerapp"
+	"github.com/gosessions/sessions/scripts/bench/internal/scspeer"
+)
 
 func main() {
 	cfg, err := peerapp.FromEnv()
@@ -19,5 +22,5 @@ func main() {
 	if err != nil {
 		peerapp.Fatal("scs", err)
 	}
-	peerapp.Serve("scs", cfg, newHandler(rdb))
+	peerapp.Serve("scs", cfg, scspeer.NewHandler(rdb))
 }

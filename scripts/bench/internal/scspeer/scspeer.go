@@ -1,4 +1,12 @@
-package main
+// Package scspeer is the net/http peer: alexedwards/scs v2 with its
+// go-redis store (goredisstore), configured as the demo contract says
+// (idle timeout 30m, lifetime 24h) and mounted with scs's own LoadAndSave
+// middleware.
+//
+// scs re-commits a session it loaded on every request once IdleTimeout is
+// set (its Load marks the data modified, to push the expiry forward), so
+// its /api/read is a GET and a SET, and answers with Set-Cookie.
+package scspeer
 
 import (
 	"net/http"
@@ -10,8 +18,9 @@ import (
 	"github.com/gosessions/sessions/scripts/bench/internal/peerapp"
 )
 
-// newHandler returns the routes, the sessions mounted on /api only.
-func newHandler(rdb *redis.Client) http.Handler {
+// NewHandler returns the scs peer's routes over rdb, the sessions (scs's
+// LoadAndSave) mounted on /api only.
+func NewHandler(rdb *redis.Client) http.Handler {
 	sm := scs.New()
 	sm.Store = goredisstore.New(rdb)
 	sm.Lifetime = peerapp.AbsoluteTimeout

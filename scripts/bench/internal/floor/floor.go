@@ -1,4 +1,10 @@
-package main
+// Package floor is the benchmark's floor: the least a Redict-backed
+// session can do on net/http. A random id travels in a plain cookie (no
+// signature, no encryption); /api/count is GET then SET EX (two round
+// trips, not atomic), /api/read one GET, and nothing else: no idle and
+// absolute timeouts kept apart, no renewal, no size limit, no
+// resurrection guard.
+package floor
 
 import (
 	"crypto/rand"
@@ -17,8 +23,9 @@ const (
 	keyPrefix  = "floor:"
 )
 
-// newHandler returns the floor's routes over rdb.
-func newHandler(rdb *redis.Client) http.Handler {
+// NewHandler returns the floor's routes over rdb: /health, /api/count and
+// /api/read.
+func NewHandler(rdb *redis.Client) http.Handler {
 	f := floor{rdb: rdb}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", peerapp.Health)

@@ -1,4 +1,4 @@
-package main
+package scspeer
 
 import (
 	"net/http/httptest"
@@ -14,7 +14,7 @@ func TestContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rdb.Close()
-	srv := httptest.NewServer(newHandler(rdb))
+	srv := httptest.NewServer(NewHandler(rdb))
 	defer srv.Close()
 	contract.Check(t, srv.URL)
 }
