@@ -211,7 +211,7 @@ func run(ctx context.Context, cfg config) error {
 		visits := make([]visit, len(order))
 		for _, ep := range []string{"/api/count", "/api/read"} {
 			for i, l := range order {
-				e, err := measure(ctx, cfg, admin, l.users, l.proc.base+ep)
+				e, err := measure(ctx, cfg, admin, l.users, l.proc.base+ep, l.proc.cmd.Process.Pid)
 				if err != nil {
 					return fmt.Errorf("%s, round %d: %w (its output: %s)", l.spec.Name, round+1, err, l.proc.log.Name())
 				}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,8 +20,10 @@ import (
 
 // endpointRun is one measured run of one endpoint.
 type endpointRun struct {
-	Load  load.Result
-	Redis redictstat.Delta
+	Load      load.Result
+	Redis     redictstat.Delta
+	AppCPU    time.Duration // the server process's CPU (all its threads)
+	ClientCPU time.Duration // the load generator's (this process's)
 }
 
 // perRequest divides by the answered requests.
@@ -36,6 +39,12 @@ func (e endpointRun) Commands() float64 { return e.perRequest(float64(e.Redis.Ca
 
 // CPU is Redict's CPU (user + sys) per request, in µs.
 func (e endpointRun) CPU() float64 { return e.perRequest(e.Redis.CPU * 1e6) }
+
+// App is the server's CPU per request, in µs.
+func (e endpointRun) App() float64 { return e.perRequest(float64(e.AppCPU.Nanoseconds()) / 1e3) }
+
+// Client is the load generator's CPU per request, in µs.
+func (e endpointRun) Client() float64 { return e.perRequest(float64(e.ClientCPU.Nanoseconds()) / 1e3) }
 
 // visit is one server's measurements in one round.
 type visit struct {
@@ -88,7 +97,7 @@ func setupUsers(ctx context.Context, base string, n int) ([]*load.User, error) {
 
 // measure runs a warm-up and then a measured run of path, INFO around
 // the measured one.
-func measure(ctx context.Context, cfg config, admin *redis.Client, users []*load.User, url string) (endpointRun, error) {
+func measure(ctx context.Context, cfg config, admin *redis.Client, users []*load.User, url string, pid int) (endpointRun, error) {
 	if cfg.warmup > 0 {
 		if _, err := load.Run(ctx, users, url, cfg.warmup, cfg.max); err != nil {
 			return endpointRun{}, err
@@ -98,10 +107,20 @@ func measure(ctx context.Context, cfg config, admin *redis.Client, users []*load
 	if err != nil {
 		return endpointRun{}, err
 	}
+	app0, err := processCPU(pid)
+	if err != nil {
+		return endpointRun{}, err
+	}
+	client0, _ := processCPU(os.Getpid())
 	res, err := load.Run(ctx, users, url, cfg.duration, cfg.max)
 	if err != nil {
 		return endpointRun{}, err
 	}
+	app1, err := processCPU(pid)
+	if err != nil {
+		return endpointRun{}, err
+	}
+	client1, _ := processCPU(os.Getpid())
 	after, err := redictstat.Take(ctx, admin)
 	if err != nil {
 		return endpointRun{}, err
@@ -112,7 +131,7 @@ func measure(ctx context.Context, cfg config, admin *redis.Client, users []*load
 	if err := ctx.Err(); err != nil {
 		return endpointRun{}, err
 	}
-	return endpointRun{Load: res, Redis: after.Sub(before)}, nil
+	return endpointRun{Load: res, Redis: after.Sub(before), AppCPU: app1 - app0, ClientCPU: client1 - client0}, nil
 }
 
 // live is one server kept running through the rounds, its sessions in

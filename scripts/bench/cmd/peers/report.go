@@ -58,10 +58,13 @@ type epAgg struct {
 	ReqPS, XFloor, XPeer float64
 	P50, P99             float64 // ms
 	Cmds, CPU, CPUXFloor float64 // INFO commands and Redict CPU µs per request
+	App, Client          float64 // the server's and the load generator's CPU µs per request
+	XFloorCPU            float64 // the floor's (server + Redict) CPU per request over this one's
 	RoundTrips, WireCmds float64 // from the proxy pass
 	Commands             []cmdAgg
 	RoundsXFloor         []float64 // each round's ratio to the floor, in round order
 	RoundsXPeer          []float64
+	RoundsXFloorCPU      []float64
 }
 
 // scripts are the commands that run a script: their usec_per_call holds
@@ -184,7 +187,7 @@ func newReport(cfg config, m *machine, results map[string]*serverResult) *report
 // taken within a round (against the floor and the peer of the same
 // round) and their median reported.
 func aggregate(vs []visit, floorV, peerV map[int]visit, ep func(visit) endpointRun) epAgg {
-	var reqps, xf, xp, p50, p99, cmds, cpu, cpuxf []float64
+	var reqps, xf, xp, p50, p99, cmds, cpu, cpuxf, app, client, xfcpu []float64
 	perCmd := map[string][][2]float64{}
 	for _, v := range vs {
 		e := ep(v)
@@ -193,8 +196,13 @@ func aggregate(vs []visit, floorV, peerV map[int]visit, ep func(visit) endpointR
 		p99 = append(p99, float64(e.Load.P99.Microseconds())/1000)
 		cmds = append(cmds, e.Commands())
 		cpu = append(cpu, e.CPU())
+		app = append(app, e.App())
+		client = append(client, e.Client())
 		if f, ok := floorV[v.Round]; ok {
 			fe := ep(f)
+			if own := e.App() + e.CPU(); own > 0 {
+				xfcpu = append(xfcpu, (fe.App()+fe.CPU())/own)
+			}
 			if fe.Load.PerSecond() > 0 {
 				xf = append(xf, e.Load.PerSecond()/fe.Load.PerSecond())
 			}
@@ -213,7 +221,8 @@ func aggregate(vs []visit, floorV, peerV map[int]visit, ep func(visit) endpointR
 		}
 	}
 	a := epAgg{ReqPS: median(reqps), XFloor: median(xf), XPeer: median(xp), P50: median(p50), P99: median(p99),
-		Cmds: median(cmds), CPU: median(cpu), CPUXFloor: median(cpuxf), RoundsXFloor: xf, RoundsXPeer: xp}
+		Cmds: median(cmds), CPU: median(cpu), CPUXFloor: median(cpuxf), RoundsXFloor: xf, RoundsXPeer: xp,
+		App: median(app), Client: median(client), XFloorCPU: median(xfcpu), RoundsXFloorCPU: xfcpu}
 	for name, xs := range perCmd {
 		var per, us []float64
 		for _, x := range xs {
@@ -262,9 +271,9 @@ func (rep *report) markdown() string {
 	fmt.Fprintf(&b, "\n## Peers: /api/count and /api/read, %d users, medians of %d interleaved rounds\n\n", cfg.users, cfg.rounds)
 	fmt.Fprintf(&b, "%d cores, %s, redis-server %s; each run %v after a %v warm-up; %s before, %s after; %s in all.\n\n",
 		m.Cores, m.Go, m.Redis, cfg.duration, cfg.warmup, m.Before, m.After, m.Elapsed)
-	b.WriteString("| server | count req/s | ×floor | ×peer | p50/p99 ms | cmd/req | RT/req | CPU µs/req | CPU ×floor |" +
-		" read req/s | ×floor | ×peer | p50/p99 ms | cmd/req | RT/req | CPU µs/req | CPU ×floor | B/session |\n")
-	b.WriteString("|---|" + strings.Repeat("---:|", 17) + "\n")
+	b.WriteString("| server | count req/s | ×floor | ×peer | p50/p99 ms | cmd/req | RT/req | Redict CPU µs/req | ×floor | app CPU µs/req | ×floor by CPU |" +
+		" read req/s | ×floor | ×peer | p50/p99 ms | cmd/req | RT/req | Redict CPU µs/req | ×floor | app CPU µs/req | ×floor by CPU | B/session |\n")
+	b.WriteString("|---|" + strings.Repeat("---:|", 21) + "\n")
 	for _, a := range rep.rows {
 		name := a.Spec.Name
 		if a.Spec.Peer != "" {
@@ -273,15 +282,17 @@ func (rep *report) markdown() string {
 		fmt.Fprintf(&b, "| %s |", name)
 		for _, e := range []epAgg{a.Count, a.Read} {
 			isFloor := a.Spec.Kind == "floor"
-			fmt.Fprintf(&b, " %.0f | %s | %s | %.2f/%.2f | %.2f | %.2f | %.1f | %s |",
+			fmt.Fprintf(&b, " %.0f | %s | %s | %.2f/%.2f | %.2f | %.2f | %.1f | %s | %.1f | %s |",
 				e.ReqPS, ratio(e.XFloor, !isFloor), ratio(e.XPeer, a.Spec.Peer != ""), e.P50, e.P99,
-				e.Cmds, e.RoundTrips, e.CPU, ratio(e.CPUXFloor, !isFloor))
+				e.Cmds, e.RoundTrips, e.CPU, ratio(e.CPUXFloor, !isFloor), e.App, ratio(e.XFloorCPU, !isFloor))
 		}
 		fmt.Fprintf(&b, " %.0f |\n", a.MemPerSession)
 	}
 	b.WriteString("\nreq/s: answered per second by the load generator; ×floor, ×peer: the median of each round's ratio; " +
 		"cmd/req: INFO commandstats calls per request (a script's inner commands included); RT/req: round trips per request " +
-		"counted at the wire by a proxy in a separate pass; CPU: Redict's used_cpu_user+used_cpu_sys per request; " +
+		"counted at the wire by a proxy in a separate pass; Redict CPU: its used_cpu_user+used_cpu_sys per request, ×floor: over the floor's; " +
+		"app CPU: the server process's CPU per request (/proc/PID/task/*/schedstat); ×floor by CPU: the floor's server+Redict CPU per request over this one's, " +
+		"what req/s ×floor would be where the server and Redict, not the load generator or other work, use up the cores (steadier than req/s on a shared machine); " +
 		"B/session: MEMORY USAGE (SAMPLES 0) summed over the keys in the database after each user's one /api/count, per user.\n")
 
 	b.WriteString("\n### Redict commands per request (INFO commandstats, medians)\n\n")
@@ -308,13 +319,15 @@ func (rep *report) markdown() string {
 
 	rep.targets(&b)
 
-	b.WriteString("\n### Noise: the spread of the rounds' req/s ratios to the floor\n\n")
-	b.WriteString("| server | count ×floor: median [p25–p75] (min–max) | read ×floor: median [p25–p75] (min–max) |\n|---|---|---|\n")
+	b.WriteString("\n### Noise: the spread of the rounds' ratios to the floor\n\n")
+	b.WriteString("median [p25–p75] (min–max) over the rounds\n\n")
+	b.WriteString("| server | count ×floor | read ×floor | count ×floor by CPU | read ×floor by CPU |\n|---|---|---|---|---|\n")
 	for _, a := range rep.rows {
 		if a.Spec.Kind == "floor" {
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", a.Spec.Name, spread(a.Count.RoundsXFloor), spread(a.Read.RoundsXFloor))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", a.Spec.Name, spread(a.Count.RoundsXFloor), spread(a.Read.RoundsXFloor),
+			spread(a.Count.RoundsXFloorCPU), spread(a.Read.RoundsXFloorCPU))
 	}
 
 	b.WriteString("\n### Checks (the round-trip pass)\n\n")
@@ -360,9 +373,9 @@ func (rep *report) targets(b *strings.Builder) {
 		ct, cn := a.Count.storeTime()
 		rt, rn := a.Read.storeTime()
 		w := rep.raw[a.Spec.Name].Wire
-		fmt.Fprintf(b, "| %s | %s %.2f | %s %.2f | %s %.2f | %s %.2f | %s %.2f | %s %.2f | %s %.1f (%s) | %s %.1f (%s) | %s %.0f | %s %d/%.2f/%.2f |\n",
+		fmt.Fprintf(b, "| %s | %s %.2f (by CPU %.2f) | %s %.2f (by CPU %.2f) | %s %.2f | %s %.2f | %s %.2f | %s %.2f | %s %.1f (%s) | %s %.1f (%s) | %s %.0f | %s %d/%.2f/%.2f |\n",
 			a.Spec.Name,
-			mark(a.Count.XFloor >= 1), a.Count.XFloor, mark(a.Read.XFloor >= 0.9), a.Read.XFloor,
+			mark(a.Count.XFloor >= 1), a.Count.XFloor, a.Count.XFloorCPU, mark(a.Read.XFloor >= 0.9), a.Read.XFloor, a.Read.XFloorCPU,
 			mark(a.Count.XPeer > 1), a.Count.XPeer, mark(a.Read.XPeer > 1), a.Read.XPeer,
 			mark(a.Count.CPUXFloor <= 1.2), a.Count.CPUXFloor, mark(a.Read.CPUXFloor <= 1.5), a.Read.CPUXFloor,
 			mark(ct <= 10), ct, cn, mark(rt <= 5), rt, rn, mark(a.MemPerSession <= 100), a.MemPerSession,

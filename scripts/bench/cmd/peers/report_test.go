@@ -64,7 +64,7 @@ func TestReportRatiosWithinRounds(t *testing.T) {
 	}
 	md := rep.markdown()
 	for _, want := range []string{"| nethttp (vs scs) | 900 | 0.90 | 1.80 |",
-		"| nethttp | ✗ 0.90 | ✓ 0.90 | ✓ 1.80 | ✓ 1.80 |", "| nethttp | 0.90 [0.90–0.90] (0.90–0.90) |", "| floor | 1000 | – | – |", "`nethttp:*` 1.00 × 100 B"} {
+		"| nethttp | ✗ 0.90 (by CPU 1.00) | ✓ 0.90 (by CPU 1.00) | ✓ 1.80 | ✓ 1.80 |", "| nethttp | 0.90 [0.90–0.90] (0.90–0.90) | 0.90 [0.90–0.90] (0.90–0.90) |", "| floor | 1000 | – | – |", "`nethttp:*` 1.00 × 100 B"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the table lacks %q:\n%s", want, md)
 		}
