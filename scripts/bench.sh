@@ -18,7 +18,7 @@
 #   scripts/bench.sh peers
 #   ROUNDS=30 DURATION=1s scripts/bench.sh peers
 #
-#   ROUNDS      rounds, at least 3 (default 16)
+#   ROUNDS      rounds, at least 3 (default 12)
 #   DURATION    each measured run (400ms); WARMUP before it (50ms)
 #   USERS       simulated users, each with its own cookie jar (32)
 #   PEERS_SVG   the chart (scripts/bench/peers.svg)
@@ -82,7 +82,7 @@ peers() {
   start_redis
   trap 'stop_redis; rm -rf "$bin"' EXIT
   local out=${PEERS_OUT:-/dev/null}
-  "$bin/peers" -own-redis -redis "$REDICT_URL" -rounds "${ROUNDS:-16}" -users "${USERS:-32}" \
+  "$bin/peers" -own-redis -redis "$REDICT_URL" -rounds "${ROUNDS:-12}" -users "${USERS:-32}" \
     -d "${DURATION:-400ms}" -warmup "${WARMUP:-50ms}" -svg "${PEERS_SVG:-scripts/bench/peers.svg}" \
     -json "${PEERS_JSON:-}" -logs "$logs" "${args[@]}" | tee "$out"
   # Allocations per request of the session layer alone, in-process, on

@@ -92,7 +92,7 @@ func main() {
 	var own bool
 	flag.StringVar(&cfg.redisURL, "redis", os.Getenv("REDICT_URL"), "the redis-server to use (loopback; flushed: see -own-redis)")
 	flag.BoolVar(&own, "own-redis", false, "the server is this run's own: it may FLUSHDB between servers (required)")
-	flag.IntVar(&cfg.rounds, "rounds", 16, "rounds (at least 3); odd rounds run the servers in reverse")
+	flag.IntVar(&cfg.rounds, "rounds", 12, "rounds (at least 3); odd rounds run the servers in reverse")
 	flag.IntVar(&cfg.users, "users", 32, "simulated users, each with its own cookie jar")
 	flag.DurationVar(&cfg.duration, "d", 400*time.Millisecond, "each measured run")
 	flag.DurationVar(&cfg.warmup, "warmup", 50*time.Millisecond, "the unmeasured run before each measured one")
