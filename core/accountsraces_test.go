@@ -60,6 +60,7 @@ func TestFailedRenewDropsIndexEntry(t *testing.T) {
 		}
 	})
 }
+
 var _ = time.Second
 
 // boundTo returns the user the session of cookies is bound to ("" for

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	mrand "math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -563,13 +564,14 @@ func (s *Session) Incr(key string, delta int64) (int64, error) {
 	return n, nil
 }
 
-// DefaultUpdateAttempts is how often Update runs its function at most.
-const DefaultUpdateAttempts = 3
+// UpdateAttempts is how often Update runs its function at most.
+const UpdateAttempts = 5
 
 // Update runs fn, which reads and changes the session, and saves the
 // changes at once, optimistically: only if no other request changed the
 // session since fn read it. If one did, fn's changes are dropped, the
-// session read again, and fn run again, up to DefaultUpdateAttempts times;
+// session read again, and fn run again (after a short random pause), up to
+// UpdateAttempts times;
 // then Update fails with ErrConflict. An error from fn drops its changes
 // and is returned. Changes made before Update are saved with fn's.
 // Use it for a read-modify-write that must not lose a concurrent one (two
@@ -579,7 +581,7 @@ func (s *Session) Update(fn func(s *Session) error) error {
 		return ErrNoSession
 	}
 	var err error
-	for range DefaultUpdateAttempts {
+	for attempt := range UpdateAttempts {
 		s.mu.Lock()
 		dirty, cleared := maps.Clone(s.dirty), s.cleared
 		s.mu.Unlock()
@@ -601,6 +603,9 @@ func (s *Session) Update(fn func(s *Session) error) error {
 		if errors.Is(err, ErrConflict) {
 			s.dirty, s.cleared, s.err = dirty, cleared, nil
 			s.mu.Unlock()
+			// A short random pause, growing, so that racing requests
+			// fall out of step.
+			time.Sleep(time.Duration(mrand.Int64N(int64(attempt+1) * int64(2*time.Millisecond))))
 			continue
 		}
 		if errors.Is(err, ErrUnavailable) {
