@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -55,29 +55,19 @@ type SessionInfo struct {
 }
 
 // indexScript updates a user's index (KEYS[1]): it drops entries older
-// than ARGV[2] ms, then adds (ARGV[4] "a", scored ARGV[1], now) or removes
-// ("r") the members ARGV[5...]. After an addition the key lives ARGV[2] ms
-// and, with a cap ARGV[3] > 0, the oldest entries past the cap are removed
-// and returned, for the caller to end their sessions.
+// than ARGV[2] ms, then adds (ARGV[3] "a", scored ARGV[1], now) or removes
+// ("r") the members ARGV[4...]. After an addition the key lives ARGV[2] ms
+// and it returns the entry count.
 var indexScript = redis.NewScript(`
 local k = KEYS[1]
-local now, keep, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local now, keep = tonumber(ARGV[1]), tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', k, '-inf', now - keep)
-for i = 5, #ARGV do
-  if ARGV[4] == 'a' then redis.call('ZADD', k, now, ARGV[i]) else redis.call('ZREM', k, ARGV[i]) end
+for i = 4, #ARGV do
+  if ARGV[3] == 'a' then redis.call('ZADD', k, now, ARGV[i]) else redis.call('ZREM', k, ARGV[i]) end
 end
-local out = {}
-if ARGV[4] == 'a' then
-  local n = redis.call('ZCARD', k)
-  out[1] = tostring(n)
-  if cap > 0 and n > cap then
-    local evicted = redis.call('ZRANGE', k, 0, n - cap - 1)
-    redis.call('ZREM', k, unpack(evicted))
-    for _, m in ipairs(evicted) do out[#out+1] = m end
-  end
-  redis.call('PEXPIRE', k, keep)
-end
-return out
+if ARGV[3] ~= 'a' then return 0 end
+redis.call('PEXPIRE', k, keep)
+return redis.call('ZCARD', k)
 `)
 
 // endScript ends the session at KEYS[1] (KEYS[2] its take key) if it is
@@ -138,27 +128,88 @@ func (st *Store) queueIndex(ctx context.Context, pipe redis.Pipeliner, now time.
 			mode = "a"
 		}
 		cmds = append(cmds, indexScript.EvalSha(ctx, pipe, []string{st.indexKey(op.user)},
-			now.UnixMilli(), st.indexKeep().Milliseconds(), st.opts.MaxSessionsPerUser, mode, op.tag))
+			now.UnixMilli(), st.indexKeep().Milliseconds(), mode, op.tag))
 	}
 	return cmds
 }
 
-// indexed settles the index updates of a save: it ends the sessions a
-// capped index pushed out (oldest first), and prunes a large index of the
-// entries of ended sessions, every pruneEvery additions past pruneFrom, so
+// indexed settles the index updates ops that went (as cmds; nil: not yet)
+// with a write. When the write was saved, a failed update is tried once
+// more (its error is returned: the session stands, but its entry may be
+// missing), the cap is enforced (the user's oldest live sessions past
+// MaxSessionsPerUser end, never the one just added), and a large index is
+// pruned of ended sessions every pruneEvery additions past pruneFrom, so
 // that a user who logs in often and never logs out keeps a small index.
-func (st *Store) indexed(ctx context.Context, ops []indexOp, cmds []*redis.Cmd) {
-	for i, c := range cmds {
-		res, _ := c.StringSlice()
-		if !ops[i].add || len(res) == 0 {
+// When it was not, removed entries are added back: the session they name
+// lives on.
+func (st *Store) indexed(ctx context.Context, now time.Time, saved bool, ops []indexOp, cmds []*redis.Cmd) error {
+	ctx = context.WithoutCancel(ctx)
+	if !saved {
+		var back []indexOp
+		for _, op := range ops {
+			if !op.add {
+				back = append(back, indexOp{user: op.user, add: true, tag: op.tag})
+			}
+		}
+		if len(back) > 0 {
+			st.pipeline(ctx, func(pipe redis.Pipeliner) { st.queueIndex(ctx, pipe, now, back) })
+		}
+		return nil
+	}
+	results := make([]*redis.Cmd, len(ops))
+	copy(results, cmds)
+	var again []int
+	for i := range ops {
+		if results[i] == nil || results[i].Err() != nil {
+			again = append(again, i)
+		}
+	}
+	var err error
+	if len(again) > 0 {
+		retry := make([]indexOp, len(again))
+		for j, i := range again {
+			retry[j] = ops[i]
+		}
+		var rc []*redis.Cmd
+		err = st.pipeline(ctx, func(pipe redis.Pipeliner) { rc = st.queueIndex(ctx, pipe, now, retry) })
+		for j, i := range again {
+			results[i] = rc[j]
+			if err == nil {
+				err = rc[j].Err()
+			}
+		}
+	}
+	for i, op := range ops {
+		if !op.add || results[i] == nil || results[i].Err() != nil {
 			continue
 		}
-		if tags := res[1:]; len(tags) > 0 {
-			st.end(context.WithoutCancel(ctx), ops[i].user, tags, nil)
+		n, _ := results[i].Int()
+		if max := st.opts.MaxSessionsPerUser; max > 0 && int(n) > max {
+			st.enforceCap(ctx, op.user, op.tag)
+		} else if n >= pruneFrom && n%pruneEvery == 0 {
+			st.userEntries(ctx, op.user)
 		}
-		if n, _ := strconv.Atoi(res[0]); n >= pruneFrom && n%pruneEvery == 0 {
-			st.userEntries(context.WithoutCancel(ctx), ops[i].user)
-		}
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %w", errIndexFailed, err)
+	}
+	return nil
+}
+
+// errIndexFailed reports a write that landed while its index update
+// failed, twice: the caller takes the write back (see Session.flush).
+var errIndexFailed = errors.New("the session's index entry could not be written")
+
+// enforceCap ends the oldest live sessions of user past MaxSessionsPerUser,
+// never keep (the one just added).
+func (st *Store) enforceCap(ctx context.Context, user, keep string) {
+	live, _, err := st.userEntries(ctx, user)
+	if err != nil {
+		return
+	}
+	live = slices.DeleteFunc(live, func(tag string) bool { return tag == keep })
+	if over := len(live) + 1 - st.opts.MaxSessionsPerUser; over > 0 {
+		st.end(ctx, user, live[:over], nil)
 	}
 }
 
@@ -219,9 +270,12 @@ func (st *Store) userEntries(ctx context.Context, user string) ([]string, map[st
 		return nil, nil, nil
 	}
 	cmds := make([]*redis.SliceCmd, len(members))
+	takes := make([]*redis.IntCmd, len(members))
 	_, err = st.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for i, m := range members {
-			cmds[i] = pipe.HMGet(ctx, st.tagKey(m.Member.(string)), fieldMeta, fieldSeen, fieldLabel, fieldUser)
+			k := st.tagKey(m.Member.(string))
+			cmds[i] = pipe.HMGet(ctx, k, fieldMeta, fieldSeen, fieldLabel, fieldUser)
+			takes[i] = pipe.Exists(ctx, takeKey(k))
 		}
 		return nil
 	})
@@ -240,6 +294,9 @@ func (st *Store) userEntries(ctx context.Context, user string) ([]string, map[st
 		case ok && deadline.After(now) && str(v[3]) == user:
 			live = append(live, tag)
 			infos[tag] = v
+		case takes[i].Val() == 1:
+			// Being renewed (or a Renew abandoned, which a read may
+			// restore): not listed, not pruned.
 		case int64(m.Score) < settled:
 			// Ended (or bound to another user since): prune it. A
 			// younger entry may belong to a create still on its way.
@@ -385,7 +442,11 @@ func (s *Session) tag() string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.idKey == "" || (s.state != stateLive && s.state != stateToken) {
+	switch {
+	case s.state == statePending && s.takeNonce != "":
+		// Renewed in this request: it is still the old id's session.
+		return keyTag(storeKey(s.st.opts.KeyPrefix, s.oldID))
+	case s.idKey == "" || (s.state != stateLive && s.state != stateToken):
 		return ""
 	}
 	return keyTag(s.idKey)

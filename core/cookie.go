@@ -114,6 +114,9 @@ func newCookieTransport(o CookieOptions, lifetime time.Duration) (*cookieTranspo
 	}
 	t := &cookieTransport{opts: o, lifetime: lifetime, nameEq: o.Name + "="}
 	for i, secret := range o.Secrets {
+		if len(secret) == 0 {
+			return nil, fmt.Errorf("%w: cookie secret %d is empty (is its environment variable set?)", ErrInvalidOptions, i)
+		}
 		if len(secret) < MinSecretLen {
 			return nil, fmt.Errorf("%w: cookie secret %d is shorter than %d bytes", ErrInvalidOptions, i, MinSecretLen)
 		}

@@ -90,11 +90,23 @@ func LogEvents(logger *slog.Logger) func(context.Context, Event) {
 	}
 }
 
-// emit sends e to StoreOptions.OnEvent, if any.
+// emit sends e to StoreOptions.OnEvent, if any. The hook's context does
+// not carry the request's session: events are emitted while it is locked,
+// and a hook that used it would wait for itself.
 func (st *Store) emit(ctx context.Context, e Event) {
 	if st.opts.OnEvent != nil {
-		st.opts.OnEvent(ctx, e)
+		st.opts.OnEvent(withoutSession{ctx}, e)
 	}
+}
+
+// withoutSession hides the session from a context.
+type withoutSession struct{ context.Context }
+
+func (c withoutSession) Value(key any) any {
+	if key == sessionKey {
+		return nil
+	}
+	return c.Context.Value(key)
 }
 
 // failed reports a failed store call that began at start and returns its

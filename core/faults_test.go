@@ -63,7 +63,10 @@ func (quietLogger) Printf(context.Context, string, ...any) {}
 // a Timeout of faultTimeout.
 func faultStore(t *testing.T, client redis.UniversalClient, so sessions.StoreOptions) *sessions.Store {
 	t.Helper()
-	so.KeyPrefix, so.Timeout = testPrefix(t), faultTimeout
+	so.KeyPrefix = testPrefix(t)
+	if so.Timeout == 0 {
+		so.Timeout = faultTimeout
+	}
 	st, err := sessions.NewCookieStore(client, so, sessions.CookieOptions{Secrets: [][]byte{testSecret()}, DisableSecure: true})
 	if err != nil {
 		t.Fatal(err)
@@ -844,7 +847,9 @@ func loginCut(t *testing.T, srv *ownServer) {
 	client := newFaultClient(t, "redis://"+srv.addr+"/0")
 	hook := &cutHook{cut: srv.kill}
 	client.AddHook(hook)
-	st := faultStore(t, client, sessions.StoreOptions{})
+	// A short Timeout, so that the Renew lease (15 x Timeout), after which
+	// a read restores an abandoned take, passes within the test.
+	st := faultStore(t, client, sessions.StoreOptions{Timeout: 200 * time.Millisecond})
 	l := &faultLoad{st: st}
 	jar, err := l.request(nil, nil, func(s *sessions.Session, _ sessions.Carrier) error { return s.Set("owner", "cut") })
 	if err != nil || jar == nil {
@@ -870,12 +875,12 @@ func loginCut(t *testing.T, srv *ownServer) {
 	}
 	srv.start()
 	// An abandoned take is restored by the first read once it is older
-	// than twice the store's Timeout (a Renew still under way would
+	// than the Renew lease, 15 x Timeout (a Renew still under way would
 	// settle it before): read until then.
 	var owner string
 	var ok bool
 	back := time.Now()
-	for time.Since(back) < 3*st.Options().Timeout {
+	for time.Since(back) < 20*st.Options().Timeout {
 		if _, err := l.request(nil, jar, func(s *sessions.Session, _ sessions.Carrier) error {
 			owner, ok, err = sessions.Get[string](s, "owner")
 			return err

@@ -87,7 +87,7 @@ func TestUpdateRetries(t *testing.T) {
 			t.Errorf("after two concurrent Updates: cart %v after %d runs; want all three items, 2 runs", cart, runs)
 		}
 	})
-	// Always raced: ErrConflict after DefaultUpdateAttempts runs.
+	// Always raced: ErrConflict after UpdateAttempts runs.
 	runs = 0
 	exchange(t, st, cookies, func(s *sessions.Session) {
 		err := s.Update(func(s *sessions.Session) error {
@@ -96,8 +96,8 @@ func TestUpdateRetries(t *testing.T) {
 			exchange(t, st, cookies, add("x"))
 			return s.Set("cart", []string{"lost"})
 		})
-		if !errors.Is(err, sessions.ErrConflict) || runs != sessions.DefaultUpdateAttempts {
-			t.Errorf("Update always raced: %v after %d runs, want ErrConflict after %d", err, runs, sessions.DefaultUpdateAttempts)
+		if !errors.Is(err, sessions.ErrConflict) || runs != sessions.UpdateAttempts {
+			t.Errorf("Update always raced: %v after %d runs, want ErrConflict after %d", err, runs, sessions.UpdateAttempts)
 		}
 	})
 }

@@ -86,8 +86,10 @@ type StoreOptions struct {
 	// OnEvent, when set, is called with every lifecycle event (sessions
 	// created, renewed, destroyed; tokens refused, and why; sessions
 	// missing; store errors and their latency; failed late saves;
-	// conflicts), from the request's goroutine: keep it fast. See
-	// LogEvents, and the README for metrics. Default none.
+	// conflicts), from the request's goroutine: keep it fast. Its
+	// context is the request's without the session (FromContext finds
+	// none): a hook must not use the session. See LogEvents, and the
+	// README for metrics. Default none.
 	OnEvent func(ctx context.Context, e Event)
 
 	// Logger receives what the store cannot return to a caller: a failed

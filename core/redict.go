@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	mrand "math/rand/v2"
 	"fmt"
+	mrand "math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -256,7 +256,7 @@ if redis.call('TYPE', KEYS[2]).ok == 'hash' and redis.call('HGET', KEYS[2], '_n'
     return 0
   end
   redis.call('RENAME', KEYS[2], KEYS[1])
-  redis.call('HDEL', KEYS[1], '_n', '_tt')
+  redis.call('HDEL', KEYS[1], '_n', '_tt', '_f')
   redis.call('PEXPIRE', KEYS[1], math.min(tonumber(ARGV[3]), abs - now))
   return 1
 end
@@ -269,21 +269,21 @@ return 0
 // now; ARGV[3] the idle timeout; the caller passes twice the store's
 // Timeout) while its record (KEYS[1]) is missing: a Renew whose request
 // lost the store between the take and the new record, and could not undo
-// the take. It returns 1 when the record lives again. (A Renew still under
-// way that old should its request be that slow, then finds its take gone
-// and starts a fresh session with its own changes: the old id never gets
-// them.)
+// the take. It returns the restored record's bound user ("" for none), or
+// "0" when it restored nothing. (A Renew still under way that late, should
+// its request be that slow, then finds its take gone and starts a fresh
+// session with its own changes: the old id never gets them.)
 var restoreScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('TYPE', KEYS[2]).ok ~= 'hash' then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('TYPE', KEYS[2]).ok ~= 'hash' then return '0' end
 local t = redis.call('HMGET', KEYS[2], '_tt', '_f', '_m')
 local now = tonumber(ARGV[1])
-if t[2] or not t[1] or tonumber(t[1]) > now - tonumber(ARGV[2]) then return 0 end
+if t[2] or not t[1] or tonumber(t[1]) > now - tonumber(ARGV[2]) then return '0' end
 local abs = tonumber(string.match(t[3] or '', '^2%.%d+%.(%d+)$'))
-if not abs or abs <= now then return 0 end
+if not abs or abs <= now then return '0' end
 redis.call('RENAME', KEYS[2], KEYS[1])
-redis.call('HDEL', KEYS[1], '_n', '_tt')
+redis.call('HDEL', KEYS[1], '_n', '_tt', '_f')
 redis.call('PEXPIRE', KEYS[1], math.min(tonumber(ARGV[3]), abs - now))
-return 1
+return redis.call('HGET', KEYS[1], '_u') or ''
 `)
 
 // finishScript settles the take ARGV[1] of KEYS[1] (a take key), run with
@@ -514,10 +514,22 @@ func (st *Store) untake(ctx context.Context, key, nonce string, now time.Time) b
 func (st *Store) restore(ctx context.Context, key string, now time.Time) bool {
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
-	n, err := restoreScript.Run(ctx, st.client, []string{key, takeKey(key)},
-		now.UnixMilli(), (2 * st.opts.Timeout).Milliseconds(), st.opts.IdleTimeout.Milliseconds()).Int()
-	return err == nil && n == 1
+	user, err := restoreScript.Run(ctx, st.client, []string{key, takeKey(key)},
+		now.UnixMilli(), st.renewLease().Milliseconds(), st.opts.IdleTimeout.Milliseconds()).Text()
+	if err != nil || user == "0" {
+		return false
+	}
+	if user != "" {
+		// Its index entry may have been pruned meanwhile: add it back.
+		st.indexed(ctx, now, true, []indexOp{{user: user, add: true, tag: keyTag(key)}}, nil)
+	}
+	return true
 }
+
+// renewLease is how long a Renew may take between its take and its new
+// record before a read takes it for abandoned and restores the old record
+// (see restoreScript): 15 times Timeout, 30 s by default.
+func (st *Store) renewLease() time.Duration { return 15 * st.opts.Timeout }
 
 // journalTTL is how long a journal entry (a write's reply, a taken record)
 // lives: past any retry the client can make within Timeout.
@@ -583,21 +595,36 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 			icmds = st.queueIndex(ctx, pipe, now, w.idx)
 			wait = st.queueWait(ctx, pipe)
 		})
-		if wc != nil && wc.Err() != nil {
-			err = wc.Err() // else err is another command's: the save failed too
+		var werr error
+		if wc != nil {
+			werr = wc.Err()
 		}
-		if err == nil {
-			err = st.waited(wait)
+		if werr == nil && fc != nil && fc.Err() != nil {
+			werr = fc.Err() // the take's settlement is unknown: the save failed
 		}
-		if err == nil {
+		if werr == nil && err == nil {
+			werr = st.waited(wait)
+		}
+		if werr == nil {
 			res, _ = wc.StringSlice()
 			if fc != nil {
 				n, _ := fc.Int()
 				lost = n != 1
 			}
-			if len(res) > 0 && res[0] == "ok" && !lost {
-				st.indexed(ctx, w.idx, icmds)
-			}
+		}
+		saved := werr == nil && len(res) > 0 && res[0] == "ok" && !lost
+		// The index steps ran in any case: settle them with the write.
+		err = st.indexed(ctx, now, saved, w.idx, icmds)
+		if werr != nil {
+			err = werr
+		}
+		if errors.Is(err, errIndexFailed) && w.mode == modeCreate {
+			// A new record its user's index does not list must not
+			// stand: no token will name it.
+			st.client.Del(context.WithoutCancel(ctx), key)
+		}
+		if errors.Is(err, errIndexFailed) {
+			return writeResult{}, st.failed(ctx, "index", start, err)
 		}
 	}
 	if err == nil && lost && len(res) > 0 && res[0] == "ok" {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	mrand "math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -101,6 +102,7 @@ func (s *Session) fresh() {
 	s.values = nil
 	s.created, s.seen, s.deadline = time.Time{}, time.Time{}, time.Time{}
 	s.user, s.label = "", ""
+	s.revKnown = false
 }
 
 // ensure loads the session from the store when its view is not complete.
@@ -260,13 +262,25 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 		if err == errGone && s.state == stateToken && s.st.restore(ctx, s.key(), now) {
 			res, err = s.st.write(ctx, s.key(), now, w) // an abandoned Renew had taken it
 		}
+		if errors.Is(err, errIndexFailed) && s.bindSet {
+			// The binding landed, its index entry did not: take the
+			// binding back, so that no bound session goes unlisted.
+			undo := []any{"d", fieldUser, "d", fieldLabel}
+			if s.user != "" {
+				undo = []any{"s", fieldUser, s.user, "s", fieldLabel, s.label}
+			}
+			s.st.write(context.WithoutCancel(ctx), s.key(), now, writeReq{mode: modeUpdate, ops: undo})
+		}
 		switch {
 		case err == nil:
 			s.written(res)
 			return res, nil
 		case errors.Is(err, ErrConflict):
-			// The view is stale: a later read loads the session again.
+			// Nothing of this request may land over the other one's
+			// change: the conflict is sticky (Update, which retries,
+			// clears it), and the view is read again.
 			s.loaded, s.revKnown = false, false
+			s.err = err
 			s.st.emit(ctx, Event{Kind: EventConflict, Err: err})
 			return res, err
 		case err != errGone:
@@ -338,7 +352,9 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 		s.takeNonce = ""
 		s.issue = true
 		s.loaded = true
+		s.revKnown = false // the create wrote every value: its revision is current
 		s.written(res)
+		s.revKnown = true
 		s.st.emit(ctx, Event{Kind: kind})
 		return res, nil
 	}
@@ -548,13 +564,14 @@ func (s *Session) Incr(key string, delta int64) (int64, error) {
 	return n, nil
 }
 
-// DefaultUpdateAttempts is how often Update runs its function at most.
-const DefaultUpdateAttempts = 3
+// UpdateAttempts is how often Update runs its function at most.
+const UpdateAttempts = 5
 
 // Update runs fn, which reads and changes the session, and saves the
 // changes at once, optimistically: only if no other request changed the
 // session since fn read it. If one did, fn's changes are dropped, the
-// session read again, and fn run again, up to DefaultUpdateAttempts times;
+// session read again, and fn run again (after a short random pause), up to
+// UpdateAttempts times;
 // then Update fails with ErrConflict. An error from fn drops its changes
 // and is returned. Changes made before Update are saved with fn's.
 // Use it for a read-modify-write that must not lose a concurrent one (two
@@ -564,7 +581,7 @@ func (s *Session) Update(fn func(s *Session) error) error {
 		return ErrNoSession
 	}
 	var err error
-	for range DefaultUpdateAttempts {
+	for attempt := range UpdateAttempts {
 		s.mu.Lock()
 		dirty, cleared := maps.Clone(s.dirty), s.cleared
 		s.mu.Unlock()
@@ -584,8 +601,11 @@ func (s *Session) Update(fn func(s *Session) error) error {
 		_, err = s.flush(s.ctx, s.st.now(), nil, s.committed, false)
 		s.optimistic = false
 		if errors.Is(err, ErrConflict) {
-			s.dirty, s.cleared = dirty, cleared
+			s.dirty, s.cleared, s.err = dirty, cleared, nil
 			s.mu.Unlock()
+			// A short random pause, growing, so that racing requests
+			// fall out of step.
+			time.Sleep(time.Duration(mrand.Int64N(int64(attempt+1) * int64(2*time.Millisecond))))
 			continue
 		}
 		if errors.Is(err, ErrUnavailable) {
@@ -721,8 +741,14 @@ func (s *Session) Destroy() error {
 		return errDiscarded
 	}
 	s.resolve()
-	if s.state == stateToken || s.state == stateLive {
-		if err := s.st.remove(s.ctx, s.key(), s.user); err != nil {
+	key := s.key()
+	if s.state == statePending {
+		// Renewed in this request: the record waits under the old id's
+		// take key, which must go too, or a read could restore it.
+		key = storeKey(s.st.opts.KeyPrefix, s.oldID)
+	}
+	if s.state == stateToken || s.state == stateLive || s.state == statePending {
+		if err := s.st.remove(s.ctx, key, s.user); err != nil {
 			s.err = err
 			return err
 		}
@@ -746,8 +772,10 @@ var errDiscarded = fmt.Errorf("%w: the session was discarded (the handler panick
 // binding is written at Save with the renewed record, in the same round
 // trip. label is the app's short description of the session (a user
 // agent, a device name), cut to MaxLabelLen bytes; it is listed with it.
-// Binding to another user (a shared computer) leaves the first user's
-// index. Renew keeps the binding; Destroy ends it.
+// Binding a session bound to another user (a shared computer) leaves the
+// first user's index and drops the first user's data (only this request's
+// changes stay). Renew keeps the binding; Destroy ends it. It loads the
+// session when needed.
 func (s *Session) BindUser(user, label string) error {
 	if s == nil {
 		return ErrNoSession
@@ -759,6 +787,16 @@ func (s *Session) BindUser(user, label string) error {
 	defer s.mu.Unlock()
 	if s.lateChange() {
 		return fmt.Errorf("%w: a binding would start a session", ErrCommitted)
+	}
+	if err := s.ensure(); err != nil {
+		return err
+	}
+	if s.user != "" && s.user != user {
+		// Another user's session (a shared computer): none of its data
+		// may go to this one; this request's own changes stay.
+		s.cleared = true
+		s.applyPending(nil)
+		s.loaded = true
 	}
 	s.bindUser, s.bindLabel, s.bindSet = user, capLabel(label), true
 	return nil

@@ -172,6 +172,9 @@ func (st *Store) Finish(ctx context.Context, c Carrier, s *Session) error {
 		s.committed = true
 		return err
 	}
+	if s.err != nil && !s.hasChanges() {
+		return nil // a failed read, which the reader was told of; nothing to save
+	}
 	if err := st.save(ctx, c, s); err != nil {
 		st.logger().LogAttrs(ctx, slog.LevelError, "sessions: changes made after the response was committed were not saved",
 			slog.String("err", err.Error()))
