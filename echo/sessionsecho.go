@@ -83,6 +83,9 @@ func Middleware(st *sessions.Store, opts Options) echo.MiddlewareFunc {
 			}
 			x.committed = true
 			if ferr := st.Finish(c.Request().Context(), x, &x.s); ferr != nil {
+				// The handler's headers (an ETag, Cache-Control: public)
+				// describe a response that will not be sent.
+				sessions.DropHandlerHeaders(x.res.Header())
 				return onError(c, ferr)
 			}
 			return err
