@@ -16,6 +16,7 @@ var programs = []string{
 	"nethttp",
 	"gin",
 	"echo",
+	"echov5",
 	"fiber",
 	"chi",
 }
