@@ -9,11 +9,13 @@ require (
 	github.com/gin-gonic/gin v1.12.0
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/gofiber/fiber/v2 v2.52.15
+	github.com/gofiber/fiber/v3 v3.1.0
 	github.com/gosessions/sessions/chi v0.0.0
 	github.com/gosessions/sessions/core v0.0.0
 	github.com/gosessions/sessions/echo v0.0.0
 	github.com/gosessions/sessions/echo/v5 v5.0.0
 	github.com/gosessions/sessions/fiber v0.0.0
+	github.com/gosessions/sessions/fiber/v3 v3.0.0
 	github.com/gosessions/sessions/gin v0.0.0
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/labstack/echo/v5 v5.4.4
@@ -35,6 +37,8 @@ require (
 	github.com/go-playground/validator/v10 v10.30.1 // indirect
 	github.com/goccy/go-json v0.10.5 // indirect
 	github.com/goccy/go-yaml v1.19.2 // indirect
+	github.com/gofiber/schema v1.7.0 // indirect
+	github.com/gofiber/utils/v2 v2.0.2 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
@@ -48,9 +52,11 @@ require (
 	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
 	github.com/modern-go/reflect2 v1.0.2 // indirect
 	github.com/pelletier/go-toml/v2 v2.2.4 // indirect
+	github.com/philhofer/fwd v1.2.0 // indirect
 	github.com/quic-go/qpack v0.6.0 // indirect
 	github.com/quic-go/quic-go v0.59.0 // indirect
 	github.com/rivo/uniseg v0.2.0 // indirect
+	github.com/tinylib/msgp v1.6.3 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.1 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
@@ -77,5 +83,7 @@ replace github.com/gosessions/sessions/echo => ../echo
 replace github.com/gosessions/sessions/echo/v5 => ../echo/v5
 
 replace github.com/gosessions/sessions/fiber => ../fiber
+
+replace github.com/gosessions/sessions/fiber/v3 => ../fiber/v3
 
 replace github.com/gosessions/sessions/gin => ../gin

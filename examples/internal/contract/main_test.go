@@ -18,6 +18,7 @@ var programs = []string{
 	"echo",
 	"echov5",
 	"fiber",
+	"fiberv3",
 	"chi",
 }
 
