@@ -80,13 +80,6 @@ func read(c *echo.Context) error {
 	return c.JSON(http.StatusOK, demo.Count{Count: n})
 }
 
-// loginForm is the body of POST /api/login, which c.Bind reads by its
-// Content-Type: JSON, or a form (through net/http's Request.Form, which
-// merges in the URL's query); a POST without a body binds nothing.
-type loginForm struct {
-	User string `form:"user"`
-}
-
 // login renews the session id before storing the user, so that an id
 // planted before login (session fixation) is dead after it, and binds the
 // session to the user (labelled with the browser's User-Agent, which the
