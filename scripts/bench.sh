@@ -32,7 +32,7 @@ cd "$(dirname "$0")/.."
 
 peers() {
   # The floor and the frameworks' peers, from scripts/bench/cmd/NAME.
-  local peers=(floor scs gincontrib echocontrib fibersession)
+  local peers=(floor scs gincontrib echocontrib fibersession fiberv3session)
   # Our programs, one line each: examples/NAME and the peer it is
   # compared with. A line whose directory does not exist yet is skipped.
   local ours="
@@ -42,7 +42,7 @@ peers() {
     echo     echocontrib
     echov5   echocontrib
     fiber    fibersession
-    fiberv3  fibersession
+    fiberv3  fiberv3session
   "
   local logs
   bin=$(mktemp -d) # global: the EXIT trap removes it
