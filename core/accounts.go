@@ -399,6 +399,16 @@ func (st *Store) end(ctx context.Context, user string, tags []string, settled ma
 	start := st.now()
 	cmds := make([]*redis.Cmd, len(tags))
 	var wait *redis.Cmd
+	if st.cache != nil {
+		for _, tag := range tags {
+			st.forget(st.tagKey(tag))
+		}
+		defer func() {
+			for _, tag := range tags {
+				st.forget(st.tagKey(tag))
+			}
+		}()
+	}
 	err := st.pipeline(ctx, func(pipe redis.Pipeliner) {
 		for i, tag := range tags {
 			k := st.tagKey(tag)

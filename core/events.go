@@ -113,6 +113,10 @@ func (c withoutSession) Value(key any) any {
 // error wrapped as ErrUnavailable.
 func (st *Store) failed(ctx context.Context, op string, start time.Time, err error) error {
 	err = unavailable(op, err)
+	if st.cache != nil {
+		// The store is out of reach: so may its invalidations be.
+		st.cache.down()
+	}
 	st.emit(ctx, Event{Kind: EventStoreError, Op: op, Err: err, Duration: st.now().Sub(start)})
 	return err
 }

@@ -123,7 +123,7 @@ func NewJWTStore(client redis.UniversalClient, so StoreOptions, jo JWTOptions) (
 	if err != nil {
 		return nil, err
 	}
-	return st, nil
+	return st.startCache()
 }
 
 // jwtKey is a checked ring key.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strings"
 	"testing"
 
 	sessions "github.com/gosessions/sessions/core"
@@ -14,6 +16,17 @@ import (
 // conformance kit.
 func TestMiddlewareConformance(t *testing.T) {
 	sessionstest.Run(t, sessionstest.Harness{Serve: serveMiddleware})
+}
+
+// TestMiddlewareConformanceCached holds the net/http Middleware with
+// StoreOptions.LocalCache on to the whole conformance kit: the cache
+// changes no behaviour. (A Cluster refuses the cache; the kit runs on one
+// without it.)
+func TestMiddlewareConformanceCached(t *testing.T) {
+	if strings.HasPrefix(os.Getenv("REDICT_URL"), "redis+cluster") || strings.HasPrefix(os.Getenv("REDICT_URL"), "rediss+cluster") {
+		t.Skip("LocalCache is for single-node and Sentinel clients")
+	}
+	sessionstest.Run(t, sessionstest.Harness{Serve: serveMiddleware, LocalCache: 1000})
 }
 
 // serveMiddleware serves routes on a net/http mux behind Middleware.

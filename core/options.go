@@ -92,6 +92,29 @@ type StoreOptions struct {
 	// README for metrics. Default none.
 	OnEvent func(ctx context.Context, e Event)
 
+	// LocalCache keeps up to this many session records in this process, so
+	// that a request that only reads its session costs no round trip.
+	// Redict's server-assisted invalidation (CLIENT TRACKING, broadcast
+	// mode on KeyPrefix, on one connection of its own) keeps it coherent:
+	// a change, logout or destroy-all made anywhere drops the entry here
+	// within one invalidation message, and this process's own writes drop
+	// it at once. Timeouts are still checked on every request, and the
+	// idle refresh is still written once per RefreshInterval. The cache
+	// serves only while the invalidation stream answers (see
+	// LocalCacheLag). For a single-node or Sentinel client, not a
+	// Cluster. Call Store.Close when done. Default 0: no cache.
+	LocalCache int
+
+	// LocalCacheLag bounds how old the last sign of life of the
+	// invalidation stream may be for the cache to serve: it is pinged
+	// every quarter of it, and when a ping has not come back within it
+	// (the connection is cut, or silent), the cache drops every entry and
+	// reads go to the store until the stream is back. It is thus the
+	// longest a partition that no TCP error reports can leave a change
+	// made elsewhere unseen. Default DefaultLocalCacheLag (500ms); at
+	// least 10ms.
+	LocalCacheLag time.Duration
+
 	// Logger receives what the store cannot return to a caller: a failed
 	// save of changes made after the response was committed. Default
 	// slog.Default() (at the time of logging). No log line holds an id,
@@ -136,6 +159,9 @@ func (o StoreOptions) withDefaults() (StoreOptions, error) {
 	if o.RefreshInterval == 0 {
 		o.RefreshInterval = min(o.IdleTimeout/30, time.Minute)
 	}
+	if o.LocalCache > 0 && o.LocalCacheLag == 0 {
+		o.LocalCacheLag = DefaultLocalCacheLag
+	}
 	if o.Codec == nil {
 		o.Codec = JSONCodec{}
 	}
@@ -152,6 +178,10 @@ func (o StoreOptions) withDefaults() (StoreOptions, error) {
 		return o, fmt.Errorf("%w: WaitReplicas must not be negative", ErrInvalidOptions)
 	case o.MaxSessionsPerUser < 0:
 		return o, fmt.Errorf("%w: MaxSessionsPerUser must not be negative", ErrInvalidOptions)
+	case o.LocalCache < 0:
+		return o, fmt.Errorf("%w: LocalCache must not be negative", ErrInvalidOptions)
+	case o.LocalCache > 0 && o.LocalCacheLag < 10*time.Millisecond:
+		return o, fmt.Errorf("%w: LocalCacheLag must be at least 10ms", ErrInvalidOptions)
 	case o.MaxSize < 0:
 		return o, fmt.Errorf("%w: MaxSize must not be negative", ErrInvalidOptions)
 	case o.Timeout < MinTimeout:

@@ -392,14 +392,26 @@ func newJournalKey(key string) string {
 // load reads the record at key. A missing or expired record returns nil.
 // The read writes nothing: the caller refreshes the idle TTL (see refresh).
 func (st *Store) load(ctx context.Context, key string, now time.Time) (*record, error) {
+	var owner uint64
+	if st.cache != nil {
+		var rec *record
+		if rec, owner = st.cache.get(key, now, st.opts.IdleTimeout); rec != nil {
+			return rec, nil
+		}
+	}
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
 	start := st.now()
 	h, err := st.client.HGetAll(ctx, key).Result()
 	if err != nil {
+		st.forget(key)
 		return nil, st.failed(ctx, "load", start, err)
 	}
-	return parseRecord(h, now, "load")
+	rec, err := parseRecord(h, now, "load")
+	if st.cache != nil {
+		st.cache.put(key, owner, rec)
+	}
+	return rec, err
 }
 
 // parseRecord turns the fields of a stored hash into a record, taking h
@@ -446,6 +458,8 @@ func parseMeta(m string) (created, deadline time.Time, ok bool) {
 // refresh sets the record's idle TTL and last-seen time, if it still
 // exists. Errors are the caller's to weigh: the session's data was read.
 func (st *Store) refresh(ctx context.Context, key string, now time.Time) error {
+	st.forget(key)
+	defer st.forget(key)
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
 	start := st.now()
@@ -459,6 +473,8 @@ func (st *Store) refresh(ctx context.Context, key string, now time.Time) error {
 // take takes the record at key for Renew, under the journal entry named by
 // nonce (see untake). A missing or expired record returns nil.
 func (st *Store) take(ctx context.Context, key, nonce string, now time.Time) (*record, error) {
+	st.forget(key)
+	defer st.forget(key)
 	tctx, cancel := st.storeCtx(ctx)
 	defer cancel()
 	start := st.now()
@@ -502,6 +518,8 @@ func (st *Store) take(ctx context.Context, key, nonce string, now time.Time) (*r
 // runs even when ctx is done (a request whose client went away must not
 // lose the session), within its own Timeout.
 func (st *Store) untake(ctx context.Context, key, nonce string, now time.Time) bool {
+	st.forget(key)
+	defer st.forget(key)
 	ctx, cancel := st.storeCtx(context.WithoutCancel(ctx))
 	defer cancel()
 	n, err := untakeScript.Run(ctx, st.client, []string{key, takeKey(key), journalKey(key, nonce)},
@@ -512,6 +530,8 @@ func (st *Store) untake(ctx context.Context, key, nonce string, now time.Time) b
 // restore brings back the record at key from an abandoned take (see
 // restoreScript); it reports whether it did. Errors read as "no".
 func (st *Store) restore(ctx context.Context, key string, now time.Time) bool {
+	st.forget(key)
+	defer st.forget(key)
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
 	user, err := restoreScript.Run(ctx, st.client, []string{key, takeKey(key)},
@@ -564,6 +584,8 @@ var errTakeLost = errors.New("sessions: destroyed while renewed")
 // write applies w to the record at key. The index updates and the take's
 // settlement travel in the same round trip (a pipeline).
 func (st *Store) write(ctx context.Context, key string, now time.Time, w writeReq) (writeResult, error) {
+	st.forget(key)
+	defer st.forget(key)
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
 	start := st.now()
@@ -675,6 +697,8 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 // remove deletes the record at key (and a Renew's take of it), and its entry in the index of user
 // (when known; an entry left behind is pruned later), in one round trip.
 func (st *Store) remove(ctx context.Context, key, user string) error {
+	st.forget(key)
+	defer st.forget(key)
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
 	start := st.now()

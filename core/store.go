@@ -42,6 +42,7 @@ type Store struct {
 	tr     transport
 	now    func() time.Time
 	args   scriptArgs
+	cache  *localCache // StoreOptions.LocalCache; nil: none
 }
 
 // scriptArgs are the scripts' constant arguments, boxed once rather than
@@ -61,7 +62,7 @@ func NewCookieStore(client redis.UniversalClient, so StoreOptions, co CookieOpti
 	if err != nil {
 		return nil, err
 	}
-	return st, nil
+	return st.startCache()
 }
 
 func newStore(client redis.UniversalClient, so StoreOptions) (*Store, error) {
@@ -77,6 +78,18 @@ func newStore(client redis.UniversalClient, so StoreOptions) (*Store, error) {
 	}
 	st := &Store{client: client, opts: opts, now: time.Now}
 	st.args = scriptArgs{idle: opts.IdleTimeout.Milliseconds(), max: opts.MaxSize, journal: st.journalTTL().Milliseconds()}
+	if _, ok := client.(*redis.Client); opts.LocalCache > 0 && !ok {
+		return nil, fmt.Errorf("%w: LocalCache needs a single-node or Sentinel client, not %T: a Cluster's invalidations come from every primary", ErrInvalidOptions, client)
+	}
+	return st, nil
+}
+
+// startCache starts the local cache, once the constructor has checked
+// every option.
+func (st *Store) startCache() (*Store, error) {
+	if st.opts.LocalCache > 0 {
+		st.cache = newLocalCache(st.client.(*redis.Client), st.opts)
+	}
 	return st, nil
 }
 

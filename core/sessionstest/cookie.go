@@ -21,6 +21,9 @@ func cookieKit(e *env) *transportKit {
 	return &transportKit{
 		name: "cookie",
 		newStore: func(t testing.TB, storeURL string, so sessions.StoreOptions) *sessions.Store {
+			if so.LocalCache == 0 {
+				so.LocalCache = e.h.LocalCache
+			}
 			return newCookieStore(t, storeURL, so, sessions.CookieOptions{
 				Name:          cookieName,
 				Secrets:       [][]byte{e.secret},
@@ -58,6 +61,7 @@ func newCookieStore(t testing.TB, storeURL string, so sessions.StoreOptions, co 
 	if err != nil {
 		t.Fatalf("sessionstest: NewCookieStore: %v", err)
 	}
+	t.Cleanup(func() { st.Close() })
 	return st
 }
 

@@ -47,6 +47,7 @@ func storeFailure(t *testing.T, s *suite, down func(*proxy)) {
 	token := c.current()
 
 	down(f.proxy)
+	f.waitCacheDown(t)
 	wantUnavailable(t, c, http.MethodGet, "/get", url.Values{"k": {"a"}})
 	wantUnavailable(t, c, http.MethodPost, "/incr", url.Values{"k": {"n"}})
 	wantUnavailable(t, c, http.MethodPost, "/set", url.Values{"k": {"b"}, "v": {"2"}})

@@ -47,4 +47,9 @@ type Harness struct {
 	// "http://127.0.0.1:PORT"). It registers the server's shutdown with
 	// t.Cleanup. Run calls it many times, possibly in parallel.
 	Serve func(t testing.TB, store *sessions.Store, routes []Route) (baseURL string)
+
+	// LocalCache, when set, runs every check with StoreOptions.LocalCache
+	// set to it (where the check sets none of its own), to hold the local
+	// cache to the same behaviour. Default 0: no cache.
+	LocalCache int
 }

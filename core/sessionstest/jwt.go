@@ -27,6 +27,9 @@ func jwtKit(e *env) *transportKit {
 	return &transportKit{
 		name: "jwt",
 		newStore: func(t testing.TB, storeURL string, so sessions.StoreOptions) *sessions.Store {
+			if so.LocalCache == 0 {
+				so.LocalCache = e.h.LocalCache
+			}
 			return newJWTStore(t, storeURL, so, e.jwtOptions(e.secret))
 		},
 		attach: func(req *http.Request, token string) { req.Header.Set(jwtHeader, token) },
@@ -72,6 +75,7 @@ func newJWTStore(t testing.TB, storeURL string, so sessions.StoreOptions, jo ses
 	if err != nil {
 		t.Fatalf("sessionstest: NewJWTStore: %v", err)
 	}
+	t.Cleanup(func() { st.Close() })
 	return st
 }
 

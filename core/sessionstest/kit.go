@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	sessions "github.com/gosessions/sessions/core"
 )
@@ -187,6 +188,25 @@ func (f *fixture) wantCommands(t testing.TB, lo, hi int, what string) {
 			want = fmt.Sprint(lo)
 		}
 		t.Errorf("%s: %d store commands %v, want %s", what, len(cmds), cmds, want)
+	}
+}
+
+// waitCacheDown waits, when f's store has a local cache, until the cache
+// has stopped serving after the store went away: the cache's documented
+// bound is StoreOptions.LocalCacheLag (three times that, for a slow
+// machine, fails the check).
+func (f *fixture) waitCacheDown(t testing.TB) {
+	t.Helper()
+	lag := f.store.Options().LocalCacheLag
+	if f.store.Options().LocalCache == 0 {
+		return
+	}
+	start := time.Now()
+	for f.store.CacheStats().Live {
+		if time.Since(start) > 3*lag {
+			t.Fatalf("the local cache still serves %v after the store went away (LocalCacheLag %v)", time.Since(start), lag)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

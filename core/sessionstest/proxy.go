@@ -18,6 +18,7 @@ var setupCommands = map[string]bool{
 	"HELLO": true, "CLIENT": true, "SELECT": true, "AUTH": true,
 	"PING": true, "QUIT": true, "RESET": true, "READONLY": true,
 	"CLUSTER": true, "ASKING": true, "ROLE": true, "COMMAND": true,
+	"SUBSCRIBE": true, "UNSUBSCRIBE": true, // a LocalCache's invalidation stream
 }
 
 // proxyMode is what the proxy does with traffic.

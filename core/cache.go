@@ -1,0 +1,328 @@
+package sessions
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The local cache (StoreOptions.LocalCache) keeps session records read in
+// this process, so that a request that only reads its session costs no
+// round trip. Redict keeps it coherent: a dedicated connection turns on
+// CLIENT TRACKING in broadcast mode for the key prefix, redirected to
+// itself, and subscribes to __redis__:invalidate, so the server names
+// every key under the prefix that any client changes, deletes or lets
+// expire. Three rules keep it from serving a stale session:
+//
+//   - An entry is inserted only if nothing touched its key while it was
+//     loaded: the load first leaves a placeholder, which an invalidation,
+//     a write of this process or a flush removes, and the record replaces
+//     only its own placeholder.
+//   - The cache serves only while the invalidation stream is confirmed
+//     live: a PING sent on it every LocalCacheLag/4 must have come back
+//     (the server answers in order, after every invalidation queued before
+//     it) within the last LocalCacheLag. A connection that fails, or goes
+//     silent, stops the serving at once or within LocalCacheLag, and every
+//     entry is dropped; the store is read again as without a cache.
+//   - Every write of this process drops its key before and after it runs,
+//     so the process reads its own writes at once, whatever the
+//     invalidation's delay.
+//
+// Timeouts are checked on every hit: the absolute deadline and, from the
+// last-seen time, the idle timeout the server's TTL enforces.
+
+// invalidateChannel is where a RESP2 connection gets tracking messages.
+const invalidateChannel = "__redis__:invalidate"
+
+// DefaultLocalCacheLag is the default StoreOptions.LocalCacheLag.
+const DefaultLocalCacheLag = 500 * time.Millisecond
+
+// CacheStats counts what a Store's local cache did since it started (see
+// StoreOptions.LocalCache). All zero without one.
+type CacheStats struct {
+	Hits          uint64 // reads served from the cache
+	Misses        uint64 // reads that went to the store
+	Invalidations uint64 // keys the server said changed
+	Flushes       uint64 // times every entry was dropped (connection lost, FLUSHALL)
+	Live          bool   // whether the cache serves now (invalidations confirmed)
+	Entries       int    // records held now
+}
+
+// cacheEntry is a cached record, or a load's placeholder (rec nil).
+type cacheEntry struct {
+	rec   *record
+	owner uint64 // the placeholder's load
+}
+
+// localCache is the store's local cache of records.
+type localCache struct {
+	max int
+	lag time.Duration
+	rdb *redis.Client // the invalidation connection's client (pool of one)
+
+	mu      sync.Mutex
+	entries map[string]cacheEntry
+	loads   uint64 // placeholders handed out
+
+	confirmed                            atomic.Int64 // send time (UnixNano) of the last ping answered on a live stream; 0: not live
+	hits, misses, invalidations, flushes atomic.Uint64
+
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+// newLocalCache starts the cache of a store on client, which must be a
+// single-node or Sentinel client.
+func newLocalCache(base *redis.Client, o StoreOptions) *localCache {
+	opt := *base.Options()
+	opt.Protocol = 2 // tracking messages as pub/sub messages on this connection
+	opt.PoolSize, opt.MinIdleConns, opt.MaxIdleConns, opt.MaxActiveConns = 1, 0, 0, 0
+	opt.ReadTimeout = -1 // the loop sets its own
+	userHook := opt.OnConnect
+	prefix := o.KeyPrefix
+	opt.OnConnect = func(ctx context.Context, cn *redis.Conn) error {
+		if userHook != nil {
+			if err := userHook(ctx, cn); err != nil {
+				return err
+			}
+		}
+		id, err := cn.ClientID(ctx).Result()
+		if err != nil {
+			return err
+		}
+		return cn.Do(ctx, "CLIENT", "TRACKING", "ON", "REDIRECT", id, "BCAST", "PREFIX", prefix).Err()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &localCache{
+		max: o.LocalCache, lag: o.LocalCacheLag, rdb: redis.NewClient(&opt),
+		entries: make(map[string]cacheEntry), stop: cancel, done: make(chan struct{}),
+	}
+	go c.run(ctx)
+	// Wait a little for the stream, so that a store made at start-up
+	// serves from its first request; it serves once the stream is up in
+	// any case.
+	deadline := time.Now().Add(min(o.Timeout, 2*time.Second))
+	for c.confirmed.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	return c
+}
+
+// close stops the cache and its connection.
+func (c *localCache) close() error {
+	c.stop()
+	<-c.done
+	c.down()
+	return c.rdb.Close()
+}
+
+// run keeps the invalidation stream up until ctx ends.
+func (c *localCache) run(ctx context.Context) {
+	defer close(c.done)
+	for gen := uint64(1); ctx.Err() == nil; gen++ {
+		ps := c.rdb.Subscribe(ctx, invalidateChannel)
+		c.serve(ctx, ps, gen)
+		ps.Close()
+		c.down()
+		select {
+		case <-ctx.Done():
+		case <-time.After(min(c.lag/4, 100*time.Millisecond)):
+		}
+	}
+}
+
+// serve reads the stream ps (the gen-th) until it fails or goes silent.
+func (c *localCache) serve(ctx context.Context, ps *redis.PubSub, gen uint64) {
+	tick := max(c.lag/4, time.Millisecond)
+	prefix := strconv.FormatUint(gen, 10) + ":"
+	subscribed := false
+	var lastPing, lastPong time.Time
+	lastPong = time.Now()
+	for ctx.Err() == nil {
+		now := time.Now()
+		if subscribed && now.Sub(lastPing) >= tick {
+			lastPing = now
+			if err := ps.Ping(ctx, prefix+strconv.FormatInt(now.UnixNano(), 10)); err != nil {
+				return
+			}
+		}
+		if now.Sub(lastPong) > 2*c.lag {
+			return // silent: a new connection
+		}
+		msg, err := ps.ReceiveTimeout(ctx, tick)
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return
+		}
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			if m.Kind == "subscribe" && m.Channel == invalidateChannel {
+				// Invalidations before this point were not delivered.
+				c.down()
+				subscribed = true
+				lastPing = time.Time{}
+			}
+		case *redis.Message:
+			if m.Channel != invalidateChannel {
+				continue
+			}
+			if len(m.PayloadSlice) == 0 && m.Payload == "" {
+				c.flush() // FLUSHALL, FLUSHDB: every key
+				continue
+			}
+			keys := m.PayloadSlice
+			if len(keys) == 0 {
+				keys = []string{m.Payload}
+			}
+			c.invalidations.Add(uint64(len(keys)))
+			c.forget(keys...)
+		case *redis.Pong:
+			sent, ok := strings.CutPrefix(m.Payload, prefix)
+			if !ok {
+				continue
+			}
+			if n, err := strconv.ParseInt(sent, 10, 64); err == nil && subscribed {
+				lastPong = time.Now()
+				c.confirmed.Store(n)
+			}
+		}
+	}
+}
+
+// live reports whether the cache may serve now.
+func (c *localCache) live() bool {
+	n := c.confirmed.Load()
+	return n != 0 && time.Since(time.Unix(0, n)) < c.lag
+}
+
+// down stops the serving and drops every entry.
+func (c *localCache) down() {
+	c.confirmed.Store(0)
+	c.flush()
+}
+
+// flush drops every entry, placeholders too.
+func (c *localCache) flush() {
+	c.mu.Lock()
+	clear(c.entries)
+	c.mu.Unlock()
+	c.flushes.Add(1)
+}
+
+// forget drops the entries of keys.
+func (c *localCache) forget(keys ...string) {
+	c.mu.Lock()
+	for _, k := range keys {
+		delete(c.entries, k)
+	}
+	c.mu.Unlock()
+}
+
+// get returns a copy of the record cached for key, if the cache serves and
+// the record is still live at now; else it leaves a placeholder and
+// returns its owner number for put (0: do not put).
+func (c *localCache) get(key string, now time.Time, idle time.Duration) (*record, uint64) {
+	if !c.live() {
+		c.misses.Add(1)
+		return nil, 0
+	}
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	if ok && e.rec != nil {
+		if e.rec.deadline.After(now) && e.rec.seen.Add(idle).After(now) {
+			rec := *e.rec
+			c.mu.Unlock()
+			rec.values = maps.Clone(rec.values)
+			c.hits.Add(1)
+			return &rec, 0
+		}
+		delete(c.entries, key)
+	}
+	if len(c.entries) >= c.max {
+		for k := range c.entries {
+			delete(c.entries, k) // any one: Go's map order is random
+			break
+		}
+	}
+	c.loads++
+	owner := c.loads
+	c.entries[key] = cacheEntry{owner: owner}
+	c.mu.Unlock()
+	c.misses.Add(1)
+	return nil, owner
+}
+
+// put caches rec for key, loaded under the placeholder owner, if nothing
+// removed the placeholder meanwhile. A missing record is not cached.
+func (c *localCache) put(key string, owner uint64, rec *record) {
+	if owner == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[key]; !ok || e.rec != nil || e.owner != owner {
+		return
+	}
+	if rec == nil || !c.live() {
+		delete(c.entries, key)
+		return
+	}
+	cp := *rec
+	cp.values = maps.Clone(rec.values)
+	c.entries[key] = cacheEntry{rec: &cp}
+}
+
+// stats returns the counters.
+func (c *localCache) stats() CacheStats {
+	c.mu.Lock()
+	n := 0
+	for _, e := range c.entries {
+		if e.rec != nil {
+			n++
+		}
+	}
+	c.mu.Unlock()
+	return CacheStats{
+		Hits: c.hits.Load(), Misses: c.misses.Load(), Invalidations: c.invalidations.Load(),
+		Flushes: c.flushes.Load(), Live: c.live(), Entries: n,
+	}
+}
+
+// forget drops keys from the store's local cache, if it has one: every
+// write calls it before and after it runs.
+func (st *Store) forget(keys ...string) {
+	if st.cache != nil {
+		st.cache.forget(keys...)
+	}
+}
+
+// CacheStats returns what the store's local cache did (see
+// StoreOptions.LocalCache); all zero without one.
+func (st *Store) CacheStats() CacheStats {
+	if st.cache == nil {
+		return CacheStats{}
+	}
+	return st.cache.stats()
+}
+
+// Close stops the store's local cache and closes its connection (see
+// StoreOptions.LocalCache). A store without one has nothing to close. It
+// does not close the client the store was given. The store must not be
+// used after Close.
+func (st *Store) Close() error {
+	if st.cache == nil {
+		return nil
+	}
+	return st.cache.close()
+}
