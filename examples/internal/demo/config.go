@@ -21,6 +21,7 @@ type Config struct {
 	IdleTimeout     time.Duration // SESSION_IDLE_TIMEOUT
 	AbsoluteTimeout time.Duration // SESSION_ABSOLUTE_TIMEOUT
 	CookieSecure    bool          // SESSION_COOKIE_SECURE
+	LocalCache      int           // SESSION_LOCAL_CACHE: StoreOptions.LocalCache (beyond the contract; 0: off)
 }
 
 // JWT reports whether the configured transport is jwt.
@@ -66,6 +67,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if v := getenv("SESSION_COOKIE_SECURE"); v != "" {
 		if cfg.CookieSecure, err = strconv.ParseBool(v); err != nil {
 			errs = append(errs, fmt.Errorf("SESSION_COOKIE_SECURE=%q: want true or false", v))
+		}
+	}
+	if v := getenv("SESSION_LOCAL_CACHE"); v != "" {
+		if cfg.LocalCache, err = strconv.Atoi(v); err != nil || cfg.LocalCache < 0 {
+			errs = append(errs, fmt.Errorf("SESSION_LOCAL_CACHE=%q: want the number of sessions to cache, 0 for none", v))
 		}
 	}
 	return cfg, errors.Join(errs...)

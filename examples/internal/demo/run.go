@@ -76,6 +76,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, newServer func(App) 
 	if err != nil {
 		return err
 	}
+	defer store.Close()
 	srv, err := newServer(App{Store: store, JWT: cfg.JWT(), Log: log})
 	if err != nil {
 		return err

@@ -51,6 +51,7 @@ func NewStore(cfg Config, client sessions.Client, log *slog.Logger) (*sessions.S
 		IdleTimeout:     cfg.IdleTimeout,
 		AbsoluteTimeout: cfg.AbsoluteTimeout,
 		Logger:          log,
+		LocalCache:      cfg.LocalCache,
 	}
 	switch cfg.Transport {
 	case "cookie":
