@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -40,8 +41,11 @@ type benchRig struct {
 	count *countHook
 }
 
-func newBenchRig(b *testing.B) *benchRig {
-	st, client := newCookieStore(b, sessions.StoreOptions{}, sessions.CookieOptions{})
+func newBenchRig(b *testing.B) *benchRig { return newBenchRigWith(b, sessions.StoreOptions{}) }
+
+func newBenchRigWith(b *testing.B, so sessions.StoreOptions) *benchRig {
+	st, client := newCookieStore(b, so, sessions.CookieOptions{})
+	b.Cleanup(func() { st.Close() })
 	hook := &countHook{}
 	client.AddHook(hook)
 	return &benchRig{st: st, count: hook}
@@ -130,6 +134,26 @@ func BenchmarkReadOnly(b *testing.B) {
 		}
 	})
 	rig.run(b, func() { do(b, h, c) })
+}
+
+// BenchmarkReadOnlyCached is BenchmarkReadOnly with StoreOptions.LocalCache:
+// the record comes from the process (0 cmds/op once cached).
+func BenchmarkReadOnlyCached(b *testing.B) {
+	rig := newBenchRigWith(b, sessions.StoreOptions{LocalCache: 1000})
+	c, h := rig.seed(b), rig.handler(func(s *sessions.Session) {
+		if _, _, err := sessions.Get[string](s, "user"); err != nil {
+			b.Fatal(err)
+		}
+	})
+	// The seed's own invalidation arrives after a while: wait for it,
+	// so that the run's first read caches the record for good.
+	for rig.st.CacheStats().Invalidations == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	rig.run(b, func() { do(b, h, c) })
+	if st := rig.st.CacheStats(); st.Hits == 0 {
+		b.Fatalf("no cache hits: %+v", st)
+	}
 }
 
 // BenchmarkModify: read a value, write another (one load, one save).

@@ -77,6 +77,10 @@ peers() {
         args+=(-server "$name,ours,$peer,$bin/$name")
       fi
     done <<<"$ours"
+    if [ "$p" = scs ]; then
+      # The opt-in local cache (StoreOptions.LocalCache), on net/http.
+      args+=(-server "nethttp+cache,ours,scs,$bin/nethttp,SESSION_LOCAL_CACHE=100000")
+    fi
   done
 
   start_redis

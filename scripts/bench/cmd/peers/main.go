@@ -63,10 +63,11 @@ import (
 
 // spec is one server to run.
 type spec struct {
-	Name string // as shown in the table
-	Kind string // floor, peer or ours
-	Peer string // ours: the name of the framework's peer
-	Bin  string // the binary
+	Name string   // as shown in the table
+	Kind string   // floor, peer or ours
+	Peer string   // ours: the name of the framework's peer
+	Bin  string   // the binary
+	Env  []string // NAME=VALUE pairs added to its environment
 }
 
 // config is the run's configuration.
@@ -102,17 +103,22 @@ func main() {
 	flag.StringVar(&cfg.svg, "svg", "scripts/bench/peers.svg", "where to write the chart")
 	flag.StringVar(&cfg.jsonOut, "json", "", "where to write every round's numbers as JSON (empty: nowhere)")
 	flag.StringVar(&cfg.logs, "logs", os.TempDir(), "directory for the servers' output (NAME.log)")
-	flag.Func("server", "name,kind,peer,binary (repeat; kind is floor, peer or ours)", func(v string) error {
+	flag.Func("server", "name,kind,peer,binary[,NAME=VALUE...] (repeat; kind is floor, peer or ours; the NAME=VALUE pairs are added to its environment)", func(v string) error {
 		f := strings.Split(v, ",")
-		if len(f) != 4 || f[0] == "" || f[3] == "" {
-			return errors.New("want name,kind,peer,binary")
+		if len(f) < 4 || f[0] == "" || f[3] == "" {
+			return errors.New("want name,kind,peer,binary[,NAME=VALUE...]")
+		}
+		for _, kv := range f[4:] {
+			if !strings.Contains(kv, "=") {
+				return fmt.Errorf("%q: want NAME=VALUE", kv)
+			}
 		}
 		switch f[1] {
 		case "floor", "peer", "ours":
 		default:
 			return fmt.Errorf("kind %q: want floor, peer or ours", f[1])
 		}
-		cfg.servers = append(cfg.servers, spec{Name: f[0], Kind: f[1], Peer: f[2], Bin: f[3]})
+		cfg.servers = append(cfg.servers, spec{Name: f[0], Kind: f[1], Peer: f[2], Bin: f[3], Env: f[4:]})
 		return nil
 	})
 	flag.Parse()

@@ -70,6 +70,7 @@ func startServer(ctx context.Context, cfg config, s spec, redictURL string) (*pr
 	}
 	cmd := exec.Command(s.Bin)
 	cmd.Env = append(cleanEnv(), "ADDR="+addr, "REDICT_URL="+redictURL, "SESSION_SECRET="+sessionSecret)
+	cmd.Env = append(cmd.Env, s.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
