@@ -195,3 +195,44 @@ func ExampleGet() {
 	// sessions: cannot decode value: get "cart" into int
 	// false <nil>
 }
+
+// A store with a local cache: a request that only reads its session costs
+// no round trip once the record is cached, and a change made by any
+// instance drops it (see StoreOptions.LocalCache).
+func ExampleStoreOptions_localCache() {
+	client, err := sessions.NewClient(os.Getenv("REDICT_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	store, err := sessions.NewCookieStore(client, sessions.StoreOptions{LocalCache: 100_000},
+		sessions.CookieOptions{Secrets: [][]byte{[]byte("use 32+ random bytes from a vault")}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close() // stops the invalidation stream
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /count", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := sessions.FromContext(r.Context()).Incr("count", 1)
+		fmt.Fprintf(w, "count: %d\n", n)
+	})
+	mux.HandleFunc("GET /read", func(w http.ResponseWriter, r *http.Request) {
+		n, _, _ := sessions.Get[int](sessions.FromContext(r.Context()), "count")
+		fmt.Fprintf(w, "read: %d\n", n)
+	})
+	srv := httptest.NewTLSServer(sessions.Middleware(store, sessions.MiddlewareOptions{})(mux))
+	defer srv.Close()
+	browser := srv.Client()
+	browser.Jar, _ = cookiejar.New(nil)
+	fmt.Println(get(browser, srv.URL+"/count"))
+	fmt.Println(get(browser, srv.URL+"/read")) // from the store, then cached
+	fmt.Println(get(browser, srv.URL+"/read"))
+	fmt.Println(get(browser, srv.URL+"/count")) // the write drops the entry
+	fmt.Println(get(browser, srv.URL+"/read"))
+	// Output:
+	// count: 1
+	// read: 1
+	// read: 1
+	// count: 2
+	// read: 2
+}
