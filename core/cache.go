@@ -64,9 +64,10 @@ type cacheEntry struct {
 
 // localCache is the store's local cache of records.
 type localCache struct {
-	max int
-	lag time.Duration
-	rdb *redis.Client // the invalidation connection's client (pool of one)
+	max    int
+	lag    time.Duration
+	prefix string        // the store's KeyPrefix
+	rdb    *redis.Client // the invalidation connection's client (pool of one)
 
 	mu      sync.Mutex
 	entries map[string]cacheEntry
@@ -75,8 +76,10 @@ type localCache struct {
 	confirmed                            atomic.Int64 // send time (UnixNano) of the last ping answered on a live stream; 0: not live
 	hits, misses, invalidations, flushes atomic.Uint64
 
-	stop context.CancelFunc
-	done chan struct{}
+	stop      context.CancelFunc
+	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // newLocalCache starts the cache of a store on client, which must be a
@@ -105,6 +108,7 @@ func newLocalCache(base *redis.Client, o StoreOptions) *localCache {
 		max: o.LocalCache, lag: o.LocalCacheLag, rdb: redis.NewClient(&opt),
 		entries: make(map[string]cacheEntry), stop: cancel, done: make(chan struct{}),
 	}
+	register(o.KeyPrefix, c)
 	go c.run(ctx)
 	// Wait a little for the stream, so that a store made at start-up
 	// serves from its first request; it serves once the stream is up in
@@ -118,10 +122,53 @@ func newLocalCache(base *redis.Client, o StoreOptions) *localCache {
 
 // close stops the cache and its connection.
 func (c *localCache) close() error {
-	c.stop()
-	<-c.done
-	c.down()
-	return c.rdb.Close()
+	c.closeOnce.Do(func() {
+		unregister(c)
+		c.stop()
+		<-c.done
+		c.down()
+		c.closeErr = c.rdb.Close()
+	})
+	return c.closeErr
+}
+
+// caches are the process's live caches by key prefix: a write through one
+// store drops the key from every cache of its prefix, so that two stores
+// of one process (on one Redict) read each other's writes at once too.
+var caches struct {
+	sync.Mutex
+	byPrefix map[string][]*localCache
+}
+
+// cacheCount counts the caches registered, so that a process without one
+// pays nothing for forget.
+var cacheCount atomic.Int64
+
+func register(prefix string, c *localCache) {
+	caches.Lock()
+	defer caches.Unlock()
+	if caches.byPrefix == nil {
+		caches.byPrefix = make(map[string][]*localCache)
+	}
+	c.prefix = prefix
+	caches.byPrefix[prefix] = append(caches.byPrefix[prefix], c)
+	cacheCount.Add(1)
+}
+
+func unregister(c *localCache) {
+	caches.Lock()
+	defer caches.Unlock()
+	list := caches.byPrefix[c.prefix]
+	for i, x := range list {
+		if x == c {
+			caches.byPrefix[c.prefix] = append(list[:i:i], list[i+1:]...)
+			cacheCount.Add(-1)
+			break
+		}
+	}
+	if len(caches.byPrefix[c.prefix]) == 0 {
+		delete(caches.byPrefix, c.prefix)
+	}
 }
 
 // run keeps the invalidation stream up until ctx ends.
@@ -160,7 +207,14 @@ func (c *localCache) serve(ctx context.Context, ps *redis.PubSub, gen uint64) {
 		msg, err := ps.ReceiveTimeout(ctx, tick)
 		if err != nil {
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			switch {
+			case errors.As(err, &ne) && ne.Timeout():
+				continue
+			case strings.Contains(err.Error(), "unsupported pubsub message payload"):
+				// FLUSHALL or FLUSHDB: a null payload, "every key",
+				// which go-redis does not parse (the reply was read;
+				// the connection is fine).
+				c.flush()
 				continue
 			}
 			return
@@ -240,7 +294,7 @@ func (c *localCache) get(key string, now time.Time, idle time.Duration) (*record
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	if ok && e.rec != nil {
-		if e.rec.deadline.After(now) && e.rec.seen.Add(idle).After(now) {
+		if e.rec.expires.After(now) && e.rec.deadline.After(now) && e.rec.seen.Add(idle).After(now) {
 			rec := *e.rec
 			c.mu.Unlock()
 			rec.values = maps.Clone(rec.values)
@@ -274,7 +328,7 @@ func (c *localCache) put(key string, owner uint64, rec *record) {
 	if e, ok := c.entries[key]; !ok || e.rec != nil || e.owner != owner {
 		return
 	}
-	if rec == nil || !c.live() {
+	if rec == nil || rec.expires.IsZero() || !c.live() {
 		delete(c.entries, key)
 		return
 	}
@@ -299,11 +353,18 @@ func (c *localCache) stats() CacheStats {
 	}
 }
 
-// forget drops keys from the store's local cache, if it has one: every
+// forget drops keys from every local cache of the process for the store's
+// key prefix (this store's, and other stores' on the same prefix): every
 // write calls it before and after it runs.
 func (st *Store) forget(keys ...string) {
-	if st.cache != nil {
-		st.cache.forget(keys...)
+	if cacheCount.Load() == 0 {
+		return
+	}
+	caches.Lock()
+	list := caches.byPrefix[st.opts.KeyPrefix]
+	caches.Unlock()
+	for _, c := range list {
+		c.forget(keys...)
 	}
 }
 

@@ -14,7 +14,7 @@ func liveCache(max int) *localCache {
 }
 
 func testRecord(now time.Time) *record {
-	return &record{created: now, seen: now, deadline: now.Add(time.Hour), values: map[string]string{"d:n": "1"}}
+	return &record{created: now, seen: now, deadline: now.Add(time.Hour), expires: now.Add(time.Hour), values: map[string]string{"d:n": "1"}}
 }
 
 // TestCachePlaceholder: a record loaded while its key was invalidated, or
@@ -59,17 +59,36 @@ func TestCacheTimeoutsChecked(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
 		idle, later time.Duration
-	}{{"idle", 10 * time.Minute, 10 * time.Minute}, {"deadline", 2 * time.Hour, time.Hour}} {
+	}{{"idle", 10 * time.Minute, 10 * time.Minute}, {"deadline", 2 * time.Hour, time.Hour}, {"ttl", 2 * time.Hour, 20 * time.Minute}} {
 		name, idle, later := tc.name, tc.idle, tc.later
 		c := liveCache(10)
 		_, owner := c.get("k", now, idle)
-		c.put("k", owner, testRecord(now))
+		rec := testRecord(now)
+		if name == "ttl" {
+			// The server's TTL, as read at load, ends first: another
+			// instance wrote it with a shorter idle timeout.
+			rec.expires = now.Add(20 * time.Minute)
+		}
+		c.put("k", owner, rec)
 		if got, _ := c.get("k", now.Add(later-time.Millisecond), idle); got == nil {
 			t.Errorf("%s: not served just before the timeout", name)
 		}
 		if got, _ := c.get("k", now.Add(later), idle); got != nil {
 			t.Errorf("%s: served at the timeout", name)
 		}
+	}
+}
+
+// TestCacheNoTTLNotCached: a record loaded without a TTL is not cached.
+func TestCacheNoTTLNotCached(t *testing.T) {
+	now := time.Now()
+	c := liveCache(10)
+	_, owner := c.get("k", now, time.Hour)
+	rec := testRecord(now)
+	rec.expires = time.Time{}
+	c.put("k", owner, rec)
+	if got, _ := c.get("k", now, time.Hour); got != nil {
+		t.Error("a record without a TTL was served from the cache")
 	}
 }
 

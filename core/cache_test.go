@@ -311,3 +311,62 @@ func TestLocalCacheRefused(t *testing.T) {
 		t.Errorf("Cluster client: %v, want ErrInvalidOptions", err)
 	}
 }
+
+// TestLocalCacheTwoStoresOneProcess: two stores of one process on the same
+// prefix read each other's writes at once, without waiting for the
+// server's invalidation.
+func TestLocalCacheTwoStoresOneProcess(t *testing.T) {
+	prefix := testPrefix(t)
+	a, _ := cachedStore(t, prefix, sessions.StoreOptions{})
+	b, _ := cachedStore(t, prefix, sessions.StoreOptions{})
+	cookies := exchange(t, a, nil, func(s *sessions.Session) { s.Set("n", 0) }).Result().Cookies()
+	stale := 0
+	for i := 1; i <= 100; i++ {
+		readCount(t, b, cookies)
+		exchange(t, a, cookies, func(s *sessions.Session) { s.Set("n", i) })
+		if readCount(t, b, cookies) != i {
+			stale++
+		}
+	}
+	if stale > 0 {
+		t.Errorf("%d of 100 reads on one store missed a write just made on the other", stale)
+	}
+}
+
+// TestLocalCacheFlush: a FLUSHDB anywhere on the server drops every entry
+// (its invalidation names no key), and the stream stays up.
+func TestLocalCacheFlush(t *testing.T) {
+	st, _ := cachedStore(t, testPrefix(t), sessions.StoreOptions{})
+	cookies := exchange(t, st, nil, func(s *sessions.Session) { s.Set("n", 1) }).Result().Cookies()
+	waitFor(t, "the write's invalidation", func() bool { return st.CacheStats().Invalidations > 0 })
+	readCount(t, st, cookies)
+	if readCount(t, st, cookies); st.CacheStats().Entries != 1 {
+		t.Fatalf("stats %+v: want the record cached", st.CacheStats())
+	}
+	flushes := st.CacheStats().Flushes
+	other := redis.NewClient(&redis.Options{Addr: testClient(t).(*redis.Client).Options().Addr, DB: 15})
+	defer other.Close()
+	if err := other.FlushDB(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the flush", func() bool { return st.CacheStats().Flushes > flushes })
+	if s := st.CacheStats(); s.Entries != 0 || !s.Live {
+		t.Errorf("after FLUSHDB: %+v; want no entries, still live", s)
+	}
+	if got := readCount(t, st, cookies); got != 1 {
+		t.Errorf("read after the flush: %d, want 1 (another database was flushed)", got)
+	}
+}
+
+func TestStoreCloseTwice(t *testing.T) {
+	st, _ := cachedStore(t, testPrefix(t), sessions.StoreOptions{})
+	for i := range 2 {
+		if err := st.Close(); err != nil {
+			t.Errorf("Close #%d: %v", i+1, err)
+		}
+	}
+	plain, _ := newCookieStore(t, sessions.StoreOptions{}, sessions.CookieOptions{})
+	if err := plain.Close(); err != nil {
+		t.Errorf("Close without a cache: %v", err)
+	}
+}

@@ -343,6 +343,7 @@ type record struct {
 	size                    int               // data size, as stored
 	rev                     int64             // revision, as stored
 	values                  map[string]string // by field name: "d:K" and "f:T"
+	expires                 time.Time         // the key's expiry, as its TTL said at load (local cache only)
 }
 
 // persistChoice is a session's cookie-lifetime choice (RememberMe).
@@ -402,15 +403,40 @@ func (st *Store) load(ctx context.Context, key string, now time.Time) (*record, 
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
 	start := st.now()
+	if st.cache != nil {
+		return st.loadCached(ctx, key, now, start, owner)
+	}
 	h, err := st.client.HGetAll(ctx, key).Result()
+	if err != nil {
+		return nil, st.failed(ctx, "load", start, err)
+	}
+	return parseRecord(h, now, "load")
+}
+
+// loadCached is load for a store with a local cache: the record's TTL
+// comes in the same round trip, so that the entry never outlives the
+// server's expiry, whatever the clocks and timeouts of the instance that
+// wrote it.
+func (st *Store) loadCached(ctx context.Context, key string, now, start time.Time, owner uint64) (*record, error) {
+	var hc *redis.MapStringStringCmd
+	var tc *redis.DurationCmd
+	_, err := st.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		hc, tc = p.HGetAll(ctx, key), p.PTTL(ctx, key)
+		return nil
+	})
 	if err != nil {
 		st.forget(key)
 		return nil, st.failed(ctx, "load", start, err)
 	}
-	rec, err := parseRecord(h, now, "load")
-	if st.cache != nil {
-		st.cache.put(key, owner, rec)
+	rec, err := parseRecord(hc.Val(), now, "load")
+	if rec != nil {
+		if ttl := tc.Val(); ttl > 0 {
+			rec.expires = start.Add(ttl)
+		} else {
+			owner = 0 // no TTL to trust: not cached
+		}
 	}
+	st.cache.put(key, owner, rec)
 	return rec, err
 }
 
