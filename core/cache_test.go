@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,23 +17,12 @@ import (
 	sessions "github.com/gosessions/sessions/core"
 )
 
-// cmdCounter counts the commands a client sends.
-type cmdCounter struct{ n atomic.Int64 }
-
-func (c *cmdCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (c *cmdCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { c.n.Add(1); return next(ctx, cmd) }
-}
-func (c *cmdCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { c.n.Add(int64(len(cmds))); return next(ctx, cmds) }
-}
-
 // cachedStore returns a cookie store with a local cache on its own client
 // (an app instance of its own), and a command counter of that client.
-func cachedStore(t *testing.T, prefix string, so sessions.StoreOptions) (*sessions.Store, *cmdCounter) {
+func cachedStore(t *testing.T, prefix string, so sessions.StoreOptions) (*sessions.Store, *countHook) {
 	t.Helper()
 	client := testClient(t)
-	cc := new(cmdCounter)
+	cc := new(countHook)
 	client.AddHook(cc)
 	so.KeyPrefix = prefix
 	if so.LocalCache == 0 {
