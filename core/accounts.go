@@ -398,20 +398,16 @@ func (st *Store) end(ctx context.Context, user string, tags []string, settled ma
 	defer cancel()
 	start := st.now()
 	cmds := make([]*redis.Cmd, len(tags))
-	var wait *redis.Cmd
-	if st.cache != nil {
-		for _, tag := range tags {
-			st.forget(st.tagKey(tag))
-		}
-		defer func() {
-			for _, tag := range tags {
-				st.forget(st.tagKey(tag))
-			}
-		}()
+	keys := make([]string, len(tags))
+	for i, tag := range tags {
+		keys[i] = st.tagKey(tag)
 	}
+	st.forget(keys...)
+	defer st.forget(keys...)
+	var wait *redis.Cmd
 	err := st.pipeline(ctx, func(pipe redis.Pipeliner) {
-		for i, tag := range tags {
-			k := st.tagKey(tag)
+		for i := range tags {
+			k := keys[i]
 			cmds[i] = endScript.EvalSha(ctx, pipe, []string{k, takeKey(k)}, user)
 		}
 		wait = st.queueWait(ctx, pipe)

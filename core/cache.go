@@ -32,12 +32,13 @@ import (
 //     it) within the last LocalCacheLag. A connection that fails, or goes
 //     silent, stops the serving at once or within LocalCacheLag, and every
 //     entry is dropped; the store is read again as without a cache.
-//   - Every write of this process drops its key before and after it runs,
-//     so the process reads its own writes at once, whatever the
-//     invalidation's delay.
+//   - Every write of this process drops its key, from every cache of the
+//     process on that prefix, before and after it runs, so the process
+//     reads its own writes at once, whatever the invalidation's delay.
 //
-// Timeouts are checked on every hit: the absolute deadline and, from the
-// last-seen time, the idle timeout the server's TTL enforces.
+// Timeouts are checked on every hit: the key's TTL as read with the
+// record, the absolute deadline and, from the last-seen time, the idle
+// timeout.
 
 // invalidateChannel is where a RESP2 connection gets tracking messages.
 const invalidateChannel = "__redis__:invalidate"
@@ -105,10 +106,10 @@ func newLocalCache(base *redis.Client, o StoreOptions) *localCache {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &localCache{
-		max: o.LocalCache, lag: o.LocalCacheLag, rdb: redis.NewClient(&opt),
+		max: o.LocalCache, lag: o.LocalCacheLag, prefix: o.KeyPrefix, rdb: redis.NewClient(&opt),
 		entries: make(map[string]cacheEntry), stop: cancel, done: make(chan struct{}),
 	}
-	register(o.KeyPrefix, c)
+	register(c)
 	go c.run(ctx)
 	// Wait a little for the stream, so that a store made at start-up
 	// serves from its first request; it serves once the stream is up in
@@ -144,14 +145,13 @@ var caches struct {
 // pays nothing for forget.
 var cacheCount atomic.Int64
 
-func register(prefix string, c *localCache) {
+func register(c *localCache) {
 	caches.Lock()
 	defer caches.Unlock()
 	if caches.byPrefix == nil {
 		caches.byPrefix = make(map[string][]*localCache)
 	}
-	c.prefix = prefix
-	caches.byPrefix[prefix] = append(caches.byPrefix[prefix], c)
+	caches.byPrefix[c.prefix] = append(caches.byPrefix[c.prefix], c)
 	cacheCount.Add(1)
 }
 
@@ -232,7 +232,9 @@ func (c *localCache) serve(ctx context.Context, ps *redis.PubSub, gen uint64) {
 				continue
 			}
 			if len(m.PayloadSlice) == 0 && m.Payload == "" {
-				c.flush() // FLUSHALL, FLUSHDB: every key
+				// "Every key", should go-redis ever parse the null
+				// payload (v9.23 fails on it: see above).
+				c.flush()
 				continue
 			}
 			keys := m.PayloadSlice

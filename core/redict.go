@@ -393,19 +393,12 @@ func newJournalKey(key string) string {
 // load reads the record at key. A missing or expired record returns nil.
 // The read writes nothing: the caller refreshes the idle TTL (see refresh).
 func (st *Store) load(ctx context.Context, key string, now time.Time) (*record, error) {
-	var owner uint64
 	if st.cache != nil {
-		var rec *record
-		if rec, owner = st.cache.get(key, now, st.opts.IdleTimeout); rec != nil {
-			return rec, nil
-		}
+		return st.loadCached(ctx, key, now)
 	}
 	ctx, cancel := st.storeCtx(ctx)
 	defer cancel()
 	start := st.now()
-	if st.cache != nil {
-		return st.loadCached(ctx, key, now, start, owner)
-	}
 	h, err := st.client.HGetAll(ctx, key).Result()
 	if err != nil {
 		return nil, st.failed(ctx, "load", start, err)
@@ -413,11 +406,18 @@ func (st *Store) load(ctx context.Context, key string, now time.Time) (*record, 
 	return parseRecord(h, now, "load")
 }
 
-// loadCached is load for a store with a local cache: the record's TTL
-// comes in the same round trip, so that the entry never outlives the
-// server's expiry, whatever the clocks and timeouts of the instance that
-// wrote it.
-func (st *Store) loadCached(ctx context.Context, key string, now, start time.Time, owner uint64) (*record, error) {
+// loadCached is load for a store with a local cache: a hit costs no round
+// trip; on a miss the record's TTL comes in the same round trip, so that
+// the entry never outlives the server's expiry, whatever the clocks and
+// timeouts of the instance that wrote it.
+func (st *Store) loadCached(ctx context.Context, key string, now time.Time) (*record, error) {
+	rec, owner := st.cache.get(key, now, st.opts.IdleTimeout)
+	if rec != nil {
+		return rec, nil
+	}
+	ctx, cancel := st.storeCtx(ctx)
+	defer cancel()
+	start := st.now()
 	var hc *redis.MapStringStringCmd
 	var tc *redis.DurationCmd
 	_, err := st.client.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -425,10 +425,9 @@ func (st *Store) loadCached(ctx context.Context, key string, now, start time.Tim
 		return nil
 	})
 	if err != nil {
-		st.forget(key)
-		return nil, st.failed(ctx, "load", start, err)
+		return nil, st.failed(ctx, "load", start, err) // failed drops every entry
 	}
-	rec, err := parseRecord(hc.Val(), now, "load")
+	rec, err = parseRecord(hc.Val(), now, "load")
 	if rec != nil {
 		if ttl := tc.Val(); ttl > 0 {
 			rec.expires = start.Add(ttl)
