@@ -13,9 +13,9 @@ require (
 	github.com/gosessions/sessions/chi v0.0.0
 	github.com/gosessions/sessions/core v0.0.0
 	github.com/gosessions/sessions/echo v0.0.0
-	github.com/gosessions/sessions/echo/v5 v5.0.0
+	github.com/gosessions/sessions/echov5 v0.0.0
 	github.com/gosessions/sessions/fiber v0.0.0
-	github.com/gosessions/sessions/fiber/v3 v3.0.0
+	github.com/gosessions/sessions/fiberv3 v0.0.0
 	github.com/gosessions/sessions/gin v0.0.0
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/labstack/echo/v5 v5.4.4
@@ -80,10 +80,10 @@ replace github.com/gosessions/sessions/core => ../core
 
 replace github.com/gosessions/sessions/echo => ../echo
 
-replace github.com/gosessions/sessions/echo/v5 => ../echo/v5
+replace github.com/gosessions/sessions/echov5 => ../echov5
 
 replace github.com/gosessions/sessions/fiber => ../fiber
 
-replace github.com/gosessions/sessions/fiber/v3 => ../fiber/v3
+replace github.com/gosessions/sessions/fiberv3 => ../fiberv3
 
 replace github.com/gosessions/sessions/gin => ../gin

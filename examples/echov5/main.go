@@ -1,6 +1,6 @@
 // Command echov5 is the gosessions demo app on echo v5
 // (github.com/labstack/echo/v5), with the sessionsecho middleware of
-// github.com/gosessions/sessions/echo/v5: the demo contract shared by
+// github.com/gosessions/sessions/echov5: the demo contract shared by
 // every example (a counter, login, logout, the user's sessions with "log
 // out everywhere", and a small key-value API on the session), in either
 // transport: cookie mode (the default; the page is rendered on the

@@ -6,7 +6,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	sessions "github.com/gosessions/sessions/core"
-	sessionsecho "github.com/gosessions/sessions/echo/v5"
+	sessionsecho "github.com/gosessions/sessions/echov5"
 	"github.com/gosessions/sessions/examples/internal/demo"
 )
 

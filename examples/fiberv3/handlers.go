@@ -11,7 +11,7 @@ import (
 
 	sessions "github.com/gosessions/sessions/core"
 	"github.com/gosessions/sessions/examples/internal/demo"
-	sessionsfiber "github.com/gosessions/sessions/fiber/v3"
+	sessionsfiber "github.com/gosessions/sessions/fiberv3"
 )
 
 // newApp returns the app: the demo contract's endpoints behind the

@@ -1,6 +1,6 @@
 // Command fiberv3 is the gosessions demo app on fiber v3
 // (github.com/gofiber/fiber/v3), with the sessionsfiber middleware of
-// github.com/gosessions/sessions/fiber/v3: the demo contract shared by
+// github.com/gosessions/sessions/fiberv3: the demo contract shared by
 // every example (a counter, login, logout, the user's sessions with "log
 // out everywhere", and a small key-value API on the session), in either
 // transport: cookie mode (the default; the page is rendered on the

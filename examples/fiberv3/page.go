@@ -8,7 +8,7 @@ import (
 
 	sessions "github.com/gosessions/sessions/core"
 	"github.com/gosessions/sessions/examples/internal/demo"
-	sessionsfiber "github.com/gosessions/sessions/fiber/v3"
+	sessionsfiber "github.com/gosessions/sessions/fiberv3"
 )
 
 // framework names this program on its page.

@@ -14,7 +14,7 @@ import (
 	"github.com/labstack/echo/v5/middleware"
 
 	sessions "github.com/gosessions/sessions/core"
-	sessionsecho "github.com/gosessions/sessions/echo/v5"
+	sessionsecho "github.com/gosessions/sessions/echov5"
 )
 
 // A counter kept in a server-side session, its id in an encrypted cookie.

@@ -12,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	sessions "github.com/gosessions/sessions/core"
-	sessionsecho "github.com/gosessions/sessions/echo/v5"
+	sessionsecho "github.com/gosessions/sessions/echov5"
 )
 
 // countHook counts the commands a client sends (a script run counts as

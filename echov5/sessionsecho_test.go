@@ -15,7 +15,7 @@ import (
 
 	sessions "github.com/gosessions/sessions/core"
 	"github.com/gosessions/sessions/core/sessionstest"
-	sessionsecho "github.com/gosessions/sessions/echo/v5"
+	sessionsecho "github.com/gosessions/sessions/echov5"
 )
 
 // TestConformance holds the echo v5 adapter to the conformance kit.

@@ -22,7 +22,7 @@ import (
 
 	sessions "github.com/gosessions/sessions/core"
 	"github.com/gosessions/sessions/core/sessionstest"
-	sessionsfiber "github.com/gosessions/sessions/fiber/v3"
+	sessionsfiber "github.com/gosessions/sessions/fiberv3"
 )
 
 // TestConformance holds the adapter to the conformance kit, in both

@@ -12,7 +12,7 @@ import (
 	"github.com/gofiber/fiber/v3/middleware/recover"
 
 	sessions "github.com/gosessions/sessions/core"
-	sessionsfiber "github.com/gosessions/sessions/fiber/v3"
+	sessionsfiber "github.com/gosessions/sessions/fiberv3"
 )
 
 // A counter kept in a server-side session, its id in an encrypted cookie.

@@ -13,7 +13,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	sessions "github.com/gosessions/sessions/core"
-	sessionsfiber "github.com/gosessions/sessions/fiber/v3"
+	sessionsfiber "github.com/gosessions/sessions/fiberv3"
 )
 
 // The benchmarks drive the app's handler in process, without the network,

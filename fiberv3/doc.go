@@ -4,7 +4,7 @@
 //
 //	import (
 //		sessions "github.com/gosessions/sessions/core"
-//		"github.com/gosessions/sessions/fiber/v3" // package sessionsfiber
+//		"github.com/gosessions/sessions/fiberv3" // package sessionsfiber
 //	)
 //
 //	app := fiber.New(fiber.Config{ReadBufferSize: 16 << 10})

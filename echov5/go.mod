@@ -1,8 +1,8 @@
-module github.com/gosessions/sessions/echo/v5
+module github.com/gosessions/sessions/echov5
 
 go 1.26.0
 
-replace github.com/gosessions/sessions/core => ../../core
+replace github.com/gosessions/sessions/core => ../core
 
 require (
 	github.com/alicebob/miniredis/v2 v2.40.0

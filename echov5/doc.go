@@ -7,7 +7,7 @@
 //		"github.com/labstack/echo/v5/middleware"
 //
 //		sessions "github.com/gosessions/sessions/core"
-//		"github.com/gosessions/sessions/echo/v5" // package sessionsecho
+//		"github.com/gosessions/sessions/echov5" // package sessionsecho
 //	)
 //
 //	e := echo.New()

@@ -12,7 +12,7 @@ import (
 )
 
 // contextKey is the c.Get key of the request's session.
-const contextKey = "github.com/gosessions/sessions/echo/v5.session"
+const contextKey = "github.com/gosessions/sessions/echov5.session"
 
 // Options configures Middleware. The zero value is the default.
 type Options struct {

@@ -17,7 +17,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	sessions "github.com/gosessions/sessions/core"
-	sessionsecho "github.com/gosessions/sessions/echo/v5"
+	sessionsecho "github.com/gosessions/sessions/echov5"
 )
 
 // testClient returns a client for the rig's server (REDICT_URL). Without
