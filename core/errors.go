@@ -48,6 +48,10 @@ var (
 	// ErrInvalidOptions reports a configuration refused by a constructor.
 	ErrInvalidOptions = errors.New("sessions: invalid options")
 
+	// ErrInvalidKey reports a session key the API refuses: the empty
+	// string.
+	ErrInvalidKey = errors.New("sessions: invalid key")
+
 	// ErrConflict reports an optimistic save whose session was changed by
 	// another request since this one read it.
 	ErrConflict = errors.New("sessions: session changed concurrently")

@@ -42,7 +42,9 @@ type JWTKey struct {
 	// ID is the key's kid header. When empty, a kid is derived from the
 	// key itself (a short hash of the secret or public key), so that a
 	// ring can grow from one key to several without logging anyone out.
-	// IDs, given or derived, must be distinct within a ring.
+	// A key also answers to its derived kid when it has an ID, so that
+	// naming a key in use logs nobody out either. IDs, given or derived,
+	// must be distinct within a ring.
 	ID string
 
 	// Algorithm is HS256 (the default), ES256 or EdDSA. A token verifies
@@ -69,10 +71,13 @@ type JWTKey struct {
 type JWTOptions struct {
 	// Keys sign and verify tokens: the first signs, every one verifies, so
 	// a new key can be put first while tokens signed with an old one still
-	// work until they are reissued. Every token issued names its key in
-	// kid; a token whose kid names no key of the ring is refused, and one
-	// without a kid is tried only against the ring's one key without an
-	// ID, when there is exactly one. Required.
+	// work; such a token is reissued with the first key on its next use.
+	// Keep an old key in the ring for at least IdleTimeout + Leeway after
+	// it stopped signing: a token not used meanwhile lives that long.
+	// Every token issued names its key in kid; a token whose kid names no
+	// key of the ring is refused, and one without a kid is tried only
+	// against the ring's one key without an ID, when there is exactly
+	// one. Required.
 	Keys []JWTKey
 
 	// Header is the request and response header that carries the token.
@@ -129,6 +134,7 @@ func NewJWTStore(client redis.UniversalClient, so StoreOptions, jo JWTOptions) (
 // jwtKey is a checked ring key.
 type jwtKey struct {
 	id      string // the kid: given, or derived from the key
+	derived string // the kid derived from the key, which it also answers to
 	unnamed bool   // no ID was given
 	method  jwt.SigningMethod
 	sign    any // secret or private key; nil for a verify-only key
@@ -189,10 +195,10 @@ func newJWTTransport(o JWTOptions, idle, lifetime time.Duration, now func() time
 		if err != nil {
 			return nil, fmt.Errorf("%w: JWT key %d: %s", ErrInvalidOptions, i, err)
 		}
-		if ids[jk.id] {
-			return nil, fmt.Errorf("%w: JWT key %d: duplicate ID (or the same key twice)", ErrInvalidOptions, i)
+		if ids[jk.id] || ids[jk.derived] {
+			return nil, fmt.Errorf("%w: JWT key %d: duplicate ID (or the same key twice, or an ID that is another key's derived one)", ErrInvalidOptions, i)
 		}
-		ids[jk.id] = true
+		ids[jk.id], ids[jk.derived] = true, true
 		if jk.unnamed {
 			unnamed++
 			t.kidless = i
@@ -258,16 +264,17 @@ func checkJWTKey(k JWTKey, signer bool) (jwtKey, error) {
 	if err != nil {
 		return jk, err
 	}
+	material := k.Secret
+	if jk.method.Alg() != HS256 {
+		material, err = x509.MarshalPKIXPublicKey(jk.verify)
+		if err != nil {
+			return jk, fmt.Errorf("cannot derive a key ID: %w", err)
+		}
+	}
+	jk.derived = deriveKID(material)
 	jk.id, jk.unnamed = k.ID, k.ID == ""
 	if jk.unnamed {
-		material := k.Secret
-		if jk.method.Alg() != HS256 {
-			material, err = x509.MarshalPKIXPublicKey(jk.verify)
-			if err != nil {
-				return jk, fmt.Errorf("cannot derive a key ID: %w", err)
-			}
-		}
-		jk.id = deriveKID(material)
+		jk.id = jk.derived
 	}
 	return jk, nil
 }
@@ -368,8 +375,11 @@ func (t *jwtTransport) keyFor(tok *jwt.Token) (any, error) {
 		}
 		key = &t.keys[t.kidless]
 	} else {
+		// A key answers to its ID and to the kid derived from it, so that
+		// naming a key in use (an ID added to the one key of a ring, or to
+		// both keys at the first rotation) keeps its tokens valid.
 		for i := range t.keys {
-			if t.keys[i].id == id {
+			if t.keys[i].id == id || t.keys[i].derived == id {
 				key = &t.keys[i]
 				break
 			}
@@ -384,32 +394,32 @@ func (t *jwtTransport) keyFor(tok *jwt.Token) (any, error) {
 	return key.verify, nil
 }
 
-// parse verifies a token and returns its sid and expiry; any failure is a
-// refusal. Times are checked against the store's clock.
-// parse verifies a token and returns its sid and expiry, or why it was
-// refused. Times are checked against the store's clock.
-func (t *jwtTransport) parse(tok string) (sessionID, time.Time, string) {
-	var id sessionID
+// parse verifies a token and returns its sid and expiry, whether a key
+// other than the signing one verified it (old), or why it was refused.
+// Times are checked against the store's clock.
+func (t *jwtTransport) parse(tok string) (id sessionID, exp time.Time, old bool, refusal string) {
 	switch {
 	case tok == "":
-		return id, time.Time{}, "empty"
+		return id, exp, false, "empty"
 	case len(tok) > t.opts.MaxTokenLength:
-		return id, time.Time{}, "too long"
+		return id, exp, false, "too long"
 	}
 	var claims sessionClaims
-	if _, err := t.parser.ParseWithClaims(tok, &claims, t.keyFor); err != nil {
-		return id, time.Time{}, jwtRefusal(err)
+	parsed, err := t.parser.ParseWithClaims(tok, &claims, t.keyFor)
+	if err != nil {
+		return id, exp, false, jwtRefusal(err)
 	}
 	id, ok := parseID(claims.SID)
 	if !ok || claims.ExpiresAt == nil || claims.IssuedAt == nil {
-		return id, time.Time{}, "bad claims"
+		return id, exp, false, "bad claims"
 	}
-	exp := claims.ExpiresAt.Time
+	exp = claims.ExpiresAt.Time
 	// No token may outlive the longest session it could name.
 	if exp.Sub(claims.IssuedAt.Time) > t.lifetime+t.opts.Leeway {
-		return id, time.Time{}, "lives too long"
+		return id, time.Time{}, false, "lives too long"
 	}
-	return id, exp, ""
+	kid, _ := parsed.Header["kid"].(string)
+	return id, exp, kid != t.keys[0].id, ""
 }
 
 // jwtRefusal names why the parser refused a token.
@@ -436,11 +446,13 @@ func (t *jwtTransport) read(c Carrier, now time.Time) (token, string, bool) {
 	if raw == "" {
 		return token{}, "", false
 	}
-	id, exp, refusal := t.parse(raw)
+	id, exp, old, refusal := t.parse(raw)
 	if refusal != "" {
 		return token{}, refusal, false
 	}
-	return token{id: id, rewrite: exp.Sub(now) < t.opts.RefreshWindow}, "", true
+	// A token of an old key is reissued with the first one on its next
+	// use, as a cookie sealed with an old secret is.
+	return token{id: id, rewrite: old || exp.Sub(now) < t.opts.RefreshWindow}, "", true
 }
 
 // present reports whether the request carries a token header at all.

@@ -328,7 +328,7 @@ func FuzzJWTParse(f *testing.F) {
 	f.Add(valid + ".x")
 	f.Add(strings.Replace(valid, ".", "..", 1))
 	f.Fuzz(func(t *testing.T, tok string) {
-		got, exp, why := tr.parse(tok)
+		got, exp, _, why := tr.parse(tok)
 		if why != "" {
 			return
 		}
@@ -377,5 +377,50 @@ func TestJWTRotationFromOneKey(t *testing.T) {
 	named := testJWTTransport(t, JWTOptions{Keys: []JWTKey{{ID: "k1", Secret: oldSecret}}})
 	if _, _, ok := readToken(named, DefaultJWTHeader, kidless, now); ok {
 		t.Error("a kid-less token is accepted by a ring of named keys")
+	}
+}
+
+// Issue 16 item 5: naming a key that is in use logs nobody out. Tokens of
+// the README's one-key set-up carry the key's derived kid; adding an ID to
+// that key, or naming both keys at the first rotation, must still verify
+// them (as long as they live: a key with an ID also answers to its derived
+// kid).
+func TestJWTNamingAKeyInUse(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	id := newID()
+	oldSecret := jwtSecret
+	newSecret := []byte("fedcba9876543210fedcba9876543210")
+	tok := issue(t, testJWTTransport(t, JWTOptions{Keys: []JWTKey{{Secret: oldSecret}}}), id, now)
+	for name, ring := range map[string][]JWTKey{
+		"the one key named":        {{ID: "k2026", Secret: oldSecret}},
+		"both keys named":          {{ID: "k2027", Secret: newSecret}, {ID: "k2026", Secret: oldSecret}},
+		"new unnamed, old renamed": {{Secret: newSecret}, {ID: "k2026", Secret: oldSecret}},
+	} {
+		tr := testJWTTransport(t, JWTOptions{Keys: ring})
+		got, rewrite, ok := readToken(tr, DefaultJWTHeader, tok, now)
+		if !ok || got != id {
+			t.Errorf("%s: a token of the unnamed key is refused", name)
+		}
+		if !rewrite {
+			t.Errorf("%s: a token under a kid that is not the signing key's ID is not reissued", name)
+		}
+		if _, rewrite, _ := readToken(tr, DefaultJWTHeader, issue(t, tr, id, now), now); rewrite {
+			t.Errorf("%s: a fresh token of the signing key is reissued at once", name)
+		}
+	}
+	// The derived kid of a named key stays its own: another key may not
+	// take it as an ID.
+	derived := deriveKID(oldSecret)
+	if _, err := newJWTTransport(JWTOptions{Keys: []JWTKey{{ID: derived, Secret: newSecret}, {ID: "k2026", Secret: oldSecret}}},
+		30*time.Minute, 24*time.Hour, time.Now); err == nil {
+		t.Error("a key whose ID is another key's derived kid was accepted")
+	}
+	// A token under the derived kid verifies only with that key's material.
+	forged := forge(t, jwt.SigningMethodHS256, newSecret, map[string]any{"typ": JWTType, "kid": derived},
+		jwt.MapClaims{"sid": id.String(), "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "nbf": now.Unix()})
+	tr := testJWTTransport(t, JWTOptions{Keys: []JWTKey{{ID: "k2027", Secret: newSecret}, {ID: "k2026", Secret: oldSecret}}})
+	if _, _, ok := readToken(tr, DefaultJWTHeader, forged, now); ok {
+		t.Error("a token signed with another key under a derived kid was accepted")
 	}
 }

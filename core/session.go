@@ -421,10 +421,14 @@ func (s *Session) noteSeen(t time.Time) {
 // error wrapping ErrDecode when the stored value does not decode into a T
 // (with the default JSONCodec, a value of another shape, or a struct with
 // a field T lacks), and with one wrapping ErrUnavailable when the session
-// cannot be loaded. After the response's first byte a failed load is
-// still returned here, though the integration can no longer answer for it.
+// cannot be loaded; the empty key is refused with ErrInvalidKey. After the
+// response's first byte a failed load is still returned here, though the
+// integration can no longer answer for it.
 func Get[T any](s *Session, key string) (T, bool, error) {
 	var v T
+	if key == "" {
+		return v, false, errEmptyKey("get")
+	}
 	b, ok, err := s.raw(dataPrefix + key)
 	if err != nil || !ok {
 		return v, false, err
@@ -445,6 +449,11 @@ func Pop[T any](s *Session, key string) (T, bool, error) {
 	return v, ok, err
 }
 
+// errEmptyKey is the error of op on the empty key.
+func errEmptyKey(op string) error {
+	return fmt.Errorf("%w: %s: the empty string is not a session key", ErrInvalidKey, op)
+}
+
 func (s *Session) raw(f string) (string, bool, error) {
 	if s == nil {
 		return "", false, ErrNoSession
@@ -463,9 +472,13 @@ func (s *Session) raw(f string) (string, bool, error) {
 // when the encoded value alone passes StoreOptions.MaxSize, and with
 // ErrCommitted when the response is committed and the request has no
 // session in the store (a new one could not get its token to the client).
+// The empty key is refused with ErrInvalidKey.
 func (s *Session) Set(key string, v any) error {
 	if s == nil {
 		return ErrNoSession
+	}
+	if key == "" {
+		return errEmptyKey("set")
 	}
 	b, err := s.st.opts.Codec.Marshal(v)
 	if err != nil {
@@ -488,7 +501,7 @@ func (s *Session) Set(key string, v any) error {
 
 // Delete removes key from the session at Save.
 func (s *Session) Delete(key string) {
-	if s == nil {
+	if s == nil || key == "" {
 		return
 	}
 	s.mu.Lock()
@@ -533,10 +546,14 @@ func (s *Session) Keys() ([]string, error) {
 // not loaded yet it costs one round trip in all. It fails with an error
 // wrapping ErrNotInteger when the stored value is not an integer, and with
 // ErrOutOfRange when the result would leave the int64 range; then nothing
-// is written, and the pending changes stay pending.
+// is written, and the pending changes stay pending. The empty key is
+// refused with ErrInvalidKey.
 func (s *Session) Incr(key string, delta int64) (int64, error) {
 	if s == nil {
 		return 0, ErrNoSession
+	}
+	if key == "" {
+		return 0, errEmptyKey("incr")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
