@@ -55,15 +55,23 @@ type SessionInfo struct {
 }
 
 // indexScript updates a user's index (KEYS[1]): it drops entries older
-// than ARGV[2] ms, then adds (ARGV[3] "a", scored ARGV[1], now) or removes
+// than ARGV[2] ms, then adds (ARGV[3] "a", scored ARGV[1], now, or just
+// after the newest entry should that be later) or removes
 // ("r") the members ARGV[4...]. After an addition the key lives ARGV[2] ms
 // and it returns the entry count.
 var indexScript = redis.NewScript(`
 local k = KEYS[1]
 local now, keep = tonumber(ARGV[1]), tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', k, '-inf', now - keep)
+local score = now
+if ARGV[3] == 'a' then
+  -- Strictly after every entry already there: the index's order is the
+  -- order of the additions, which the cap relies on.
+  local top = redis.call('ZREVRANGE', k, 0, 0, 'WITHSCORES')
+  if top[2] and tonumber(top[2]) >= score then score = tonumber(top[2]) + 1 end
+end
 for i = 4, #ARGV do
-  if ARGV[3] == 'a' then redis.call('ZADD', k, now, ARGV[i]) else redis.call('ZREM', k, ARGV[i]) end
+  if ARGV[3] == 'a' then redis.call('ZADD', k, score, ARGV[i]) else redis.call('ZREM', k, ARGV[i]) end
 end
 if ARGV[3] ~= 'a' then return 0 end
 redis.call('PEXPIRE', k, keep)
@@ -201,14 +209,20 @@ func (st *Store) indexed(ctx context.Context, now time.Time, saved bool, ops []i
 var errIndexFailed = errors.New("the session's index entry could not be written")
 
 // enforceCap ends the oldest live sessions of user past MaxSessionsPerUser,
-// never keep (the one just added).
+// and never keep (the one just added) nor one added after it: two logins
+// at once must not end each other, and the later one's own cap check
+// ends the earlier if it must. The index orders entries by score, then
+// by member, the same for every reader.
 func (st *Store) enforceCap(ctx context.Context, user, keep string) {
 	live, _, err := st.userEntries(ctx, user)
 	if err != nil {
 		return
 	}
-	live = slices.DeleteFunc(live, func(tag string) bool { return tag == keep })
-	if over := len(live) + 1 - st.opts.MaxSessionsPerUser; over > 0 {
+	older := slices.Index(live, keep)
+	if older < 0 {
+		return
+	}
+	if over := min(len(live)-st.opts.MaxSessionsPerUser, older); over > 0 {
 		st.end(ctx, user, live[:over], nil)
 	}
 }

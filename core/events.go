@@ -2,6 +2,8 @@ package sessions
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -110,8 +112,14 @@ func (c withoutSession) Value(key any) any {
 }
 
 // failed reports a failed store call that began at start and returns its
-// error wrapped as ErrUnavailable.
+// error wrapped as ErrUnavailable, unless the call's context ended first
+// for a reason of the caller's (the client went away, the caller's own
+// deadline passed): that error is the caller's, wrapped as such, and it
+// is no outage: no event, and the local cache keeps its entries.
 func (st *Store) failed(ctx context.Context, op string, start time.Time, err error) error {
+	if ctx.Err() != nil && !errors.Is(context.Cause(ctx), errStoreTimeout) {
+		return fmt.Errorf("sessions: %s: %w", op, ctx.Err())
+	}
 	err = unavailable(op, err)
 	if st.cache != nil {
 		// The store is out of reach: so may its invalidations be.

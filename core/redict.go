@@ -362,10 +362,16 @@ func unavailable(op string, err error) error {
 	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
 }
 
-// storeCtx bounds a store operation by StoreOptions.Timeout.
+// storeCtx bounds a store operation by StoreOptions.Timeout. Its cause
+// tells the store's timeout (a store failure) from the end of the
+// caller's context (the caller's; see failed).
 func (st *Store) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, st.opts.Timeout)
+	return context.WithTimeoutCause(ctx, st.opts.Timeout, errStoreTimeout)
 }
+
+// errStoreTimeout is the cause of a store call's context that reached
+// StoreOptions.Timeout.
+var errStoreTimeout = errors.New("sessions: store timeout")
 
 // journalKey names the journal entry of one write or take of the record
 // at key: it shares the record's hash tag, and so its slot.

@@ -74,7 +74,7 @@ type Session struct {
 	bindSet    bool
 	rev        int64 // the revision this request read (revKnown) or wrote
 	revKnown   bool
-	optimistic bool  // the next save checks rev (Update)
+	updating   bool  // Update is running: every write checks rev
 	err        error // sticky store failure
 }
 
@@ -121,7 +121,9 @@ func (s *Session) ensure() error {
 		rec, err = s.st.load(s.ctx, s.key(), now)
 	}
 	if err != nil {
-		s.err = err
+		if !callerGone(err) {
+			s.err = err // sticky: a live session never reads as empty
+		}
 		return err
 	}
 	if rec == nil {
@@ -140,6 +142,13 @@ func (s *Session) ensure() error {
 	s.noteSeen(rec.seen)
 	s.applyPending(rec.values)
 	return nil
+}
+
+// callerGone reports whether err is the end of the caller's context (the
+// client went away) rather than a failure of the store: such an error is
+// the caller's to handle, and a later save still runs.
+func callerGone(err error) bool {
+	return !errors.Is(err, ErrUnavailable) && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }
 
 // applyPending sets values to base with the pending changes applied.
@@ -254,8 +263,10 @@ func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existin
 		ops = append(ops, bops...)
 		ops = append(ops, extra...)
 		w := writeReq{mode: modeUpdate, ops: ops, idx: idx}
-		if s.revKnown && (s.optimistic || s.st.opts.Optimistic) && (len(s.dirty) > 0 || s.cleared) {
-			// Increments alone commute: only a change of values checks.
+		if s.revKnown && (s.updating || (s.st.opts.Optimistic && (len(s.dirty) > 0 || s.cleared))) {
+			// Increments alone commute: only a change of values checks,
+			// but inside Update every write does (fn read the values its
+			// writes follow from).
 			w.rev = strconv.FormatInt(s.rev, 10)
 		}
 		res, err := s.st.write(ctx, s.key(), now, w)
@@ -588,9 +599,11 @@ const UpdateAttempts = 5
 // changes at once, optimistically: only if no other request changed the
 // session since fn read it. If one did, fn's changes are dropped, the
 // session read again, and fn run again (after a short random pause), up to
-// UpdateAttempts times;
-// then Update fails with ErrConflict. An error from fn drops its changes
-// and is returned. Changes made before Update are saved with fn's.
+// UpdateAttempts times; then Update fails with ErrConflict. Every write
+// fn makes itself (an Incr) is checked the same way, and its conflict
+// runs fn again too; what such a write saved before the conflict stays
+// saved, so prefer Set inside fn. An error from fn drops its changes and
+// is returned. Changes made before Update are saved with fn's.
 // Use it for a read-modify-write that must not lose a concurrent one (two
 // tabs editing one cart); increments need no Update (Incr is atomic).
 func (s *Session) Update(fn func(s *Session) error) error {
@@ -601,28 +614,36 @@ func (s *Session) Update(fn func(s *Session) error) error {
 	for attempt := range UpdateAttempts {
 		s.mu.Lock()
 		dirty, cleared := maps.Clone(s.dirty), s.cleared
+		s.updating = true
 		s.mu.Unlock()
-		if err = fn(s); err != nil {
-			s.mu.Lock()
-			s.dirty, s.cleared, s.loaded = dirty, cleared, false
-			s.mu.Unlock()
-			return err
-		}
+		ferr := fn(s)
 		s.mu.Lock()
+		if errors.Is(s.err, ErrConflict) {
+			// A write inside fn found the session changed since fn
+			// read it: run fn again on the new values.
+			err = s.err
+			s.dirty, s.cleared, s.err, s.updating = dirty, cleared, nil, false
+			s.mu.Unlock()
+			pause(attempt)
+			continue
+		}
+		if ferr != nil {
+			s.dirty, s.cleared, s.loaded, s.updating = dirty, cleared, false, false
+			s.mu.Unlock()
+			return ferr
+		}
 		if s.err != nil {
 			err = s.err
+			s.updating = false
 			s.mu.Unlock()
 			return err
 		}
-		s.optimistic = true
 		_, err = s.flush(s.ctx, s.st.now(), nil, s.committed, false)
-		s.optimistic = false
+		s.updating = false
 		if errors.Is(err, ErrConflict) {
 			s.dirty, s.cleared, s.err = dirty, cleared, nil
 			s.mu.Unlock()
-			// A short random pause, growing, so that racing requests
-			// fall out of step.
-			time.Sleep(time.Duration(mrand.Int64N(int64(attempt+1) * int64(2*time.Millisecond))))
+			pause(attempt)
 			continue
 		}
 		if errors.Is(err, ErrUnavailable) {
@@ -635,6 +656,12 @@ func (s *Session) Update(fn func(s *Session) error) error {
 		return err
 	}
 	return err
+}
+
+// pause waits a short random time, growing with attempt, so that racing
+// requests fall out of step.
+func pause(attempt int) {
+	time.Sleep(time.Duration(mrand.Int64N(int64(attempt+1) * int64(2*time.Millisecond))))
 }
 
 // AddFlash queues a one-time message, read (and consumed) by Flashes on a

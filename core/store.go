@@ -99,7 +99,15 @@ func (st *Store) Options() StoreOptions { return st.opts }
 // Load returns the request's session. It does no I/O: the token is read
 // and the store consulted on first use, so a request that never touches
 // its session costs nothing. It never fails; a request without a valid
-// token gets a fresh session. ctx bounds the session's store operations.
+// token gets a fresh session.
+//
+// ctx is the request's: it bounds the store calls the handler makes (a
+// load, Incr, Update, Renew, Destroy, BindUser); should it end first (the
+// client went away), the call fails with an error wrapping ctx.Err(),
+// which is the caller's, not a store outage (no ErrUnavailable, no
+// EventStoreError). Save, Commit and Finish run without its cancellation,
+// so that a handler's changes are saved whatever the client does. Every
+// store call is bounded by StoreOptions.Timeout in any case.
 func (st *Store) Load(ctx context.Context, c Carrier) *Session {
 	s := new(Session)
 	st.init(s, ctx, c)
@@ -214,11 +222,15 @@ func (st *Store) Discard(s *Session) {
 	s.discarded, s.committed = true, true
 }
 
-// save is Save with s.mu held.
+// save is Save with s.mu held. Its writes finish whatever the request's
+// context does (a client that went away must not lose the changes its
+// handler made, nor have its session counted as a store outage): they
+// run on ctx without its cancellation, bounded by StoreOptions.Timeout.
 func (st *Store) save(ctx context.Context, c Carrier, s *Session) error {
 	if s.discarded {
 		return nil
 	}
+	ctx = context.WithoutCancel(ctx)
 	if s.err != nil {
 		return s.err
 	}
