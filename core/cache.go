@@ -3,6 +3,8 @@ package sessions
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"maps"
 	"net"
 	"strconv"
@@ -77,6 +79,9 @@ type localCache struct {
 	confirmed                            atomic.Int64 // send time (UnixNano) of the last ping answered on a live stream; 0: not live
 	hits, misses, invalidations, flushes atomic.Uint64
 
+	logger func() *slog.Logger // the store's Logger
+	outage bool                // the stream is down, and that was logged (run's goroutine only)
+
 	stop      context.CancelFunc
 	done      chan struct{}
 	closeOnce sync.Once
@@ -84,8 +89,13 @@ type localCache struct {
 }
 
 // newLocalCache starts the cache of a store on client, which must be a
-// single-node or Sentinel client.
-func newLocalCache(base *redis.Client, o StoreOptions) *localCache {
+// single-node or Sentinel client. It opens the invalidation stream once
+// before it returns: a Redis user that may not run CLIENT TRACKING or
+// subscribe to the invalidation channel is refused (ErrInvalidOptions,
+// naming the permission), since the cache would never serve. A stream
+// that cannot be opened for another reason (the store is down) is logged
+// and retried in the background.
+func newLocalCache(base *redis.Client, o StoreOptions, logger func() *slog.Logger) (*localCache, error) {
 	opt := *base.Options()
 	opt.Protocol = 2 // tracking messages as pub/sub messages on this connection
 	opt.PoolSize, opt.MinIdleConns, opt.MaxIdleConns, opt.MaxActiveConns = 1, 0, 0, 0
@@ -99,26 +109,108 @@ func newLocalCache(base *redis.Client, o StoreOptions) *localCache {
 			}
 		}
 		id, err := cn.ClientID(ctx).Result()
-		if err != nil {
-			return err
+		if err == nil {
+			err = cn.Do(ctx, "CLIENT", "TRACKING", "ON", "REDIRECT", id, "BCAST", "PREFIX", prefix).Err()
 		}
-		return cn.Do(ctx, "CLIENT", "TRACKING", "ON", "REDIRECT", id, "BCAST", "PREFIX", prefix).Err()
+		if err != nil {
+			return &trackingError{err}
+		}
+		return nil
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	c := &localCache{
 		max: o.LocalCache, lag: o.LocalCacheLag, prefix: o.KeyPrefix, rdb: redis.NewClient(&opt),
-		entries: make(map[string]cacheEntry), stop: cancel, done: make(chan struct{}),
+		entries: make(map[string]cacheEntry), done: make(chan struct{}), logger: logger,
 	}
+	pctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
+	ps, err := c.open(pctx)
+	cancel()
+	if err != nil {
+		if perm := missingPermission(err); perm != "" {
+			c.rdb.Close()
+			return nil, fmt.Errorf("%w: LocalCache: the Redis user %s, so the cache would never serve", ErrInvalidOptions, perm)
+		}
+		c.lost(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	c.stop = stop
 	register(c)
-	go c.run(ctx)
+	go c.run(ctx, ps)
 	// Wait a little for the stream, so that a store made at start-up
 	// serves from its first request; it serves once the stream is up in
 	// any case.
 	deadline := time.Now().Add(min(o.Timeout, 2*time.Second))
-	for c.confirmed.Load() == 0 && time.Now().Before(deadline) {
+	for ps != nil && c.confirmed.Load() == 0 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	return c
+	return c, nil
+}
+
+// trackingError is a failure to turn on CLIENT TRACKING on the stream's
+// connection.
+type trackingError struct{ err error }
+
+func (e *trackingError) Error() string { return "CLIENT TRACKING: " + e.err.Error() }
+func (e *trackingError) Unwrap() error { return e.err }
+
+// open opens the invalidation stream: a connection with tracking on,
+// subscribed to the invalidation channel (the subscription confirmed).
+func (c *localCache) open(ctx context.Context) (*redis.PubSub, error) {
+	ps := c.rdb.Subscribe(ctx)
+	err := ps.Subscribe(ctx, invalidateChannel)
+	if err == nil {
+		var msg any
+		if deadline, ok := ctx.Deadline(); ok {
+			msg, err = ps.ReceiveTimeout(ctx, time.Until(deadline))
+		} else {
+			msg, err = ps.Receive(ctx)
+		}
+		if sub, ok := msg.(*redis.Subscription); err == nil && (!ok || sub.Channel != invalidateChannel) {
+			err = fmt.Errorf("unexpected reply %T to SUBSCRIBE", msg)
+		}
+	}
+	if err != nil {
+		ps.Close()
+		return nil, err
+	}
+	return ps, nil
+}
+
+// missingPermission names the permission a stream error says the Redis
+// user lacks, or "" when it is another failure.
+func missingPermission(err error) string {
+	if !strings.HasPrefix(unwrapAll(err).Error(), "NOPERM") {
+		return ""
+	}
+	if _, ok := errors.AsType[*trackingError](err); ok {
+		return "may not run CLIENT ID and CLIENT TRACKING (grant them: ACL SETUSER <user> +client|id +client|tracking)"
+	}
+	return "may not subscribe to the channel " + invalidateChannel +
+		" (Redis 7 gives new users no channels, acl-pubsub-default resetchannels: grant it with ACL SETUSER <user> &" + invalidateChannel + ")"
+}
+
+// unwrapAll returns the innermost error of err's Unwrap chain.
+func unwrapAll(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
+
+// lost logs, once per outage, that the stream is down: the cache does not
+// serve until it is back.
+func (c *localCache) lost(err error) {
+	if c.outage {
+		return
+	}
+	c.outage = true
+	msg := "sessions: the local cache's invalidation stream is down; reads go to the store until it is back"
+	if perm := missingPermission(err); perm != "" {
+		msg += ": the Redis user " + perm
+	}
+	c.logger().LogAttrs(context.Background(), slog.LevelWarn, msg, slog.String("err", err.Error()))
 }
 
 // close stops the cache and its connection.
@@ -171,38 +263,64 @@ func unregister(c *localCache) {
 	}
 }
 
-// run keeps the invalidation stream up until ctx ends.
-func (c *localCache) run(ctx context.Context) {
+// run keeps the invalidation stream up until ctx ends, starting with ps
+// (nil: none open yet). A stream that cannot be opened, or ends, is
+// opened again after a pause that doubles up to maxStreamBackoff, and
+// starts again from its least once a stream went live.
+func (c *localCache) run(ctx context.Context, ps *redis.PubSub) {
 	defer close(c.done)
+	least := min(c.lag/4, 100*time.Millisecond)
+	backoff := least
 	for gen := uint64(1); ctx.Err() == nil; gen++ {
-		ps := c.rdb.Subscribe(ctx, invalidateChannel)
-		c.serve(ctx, ps, gen)
-		ps.Close()
+		var err error
+		if ps == nil {
+			octx, cancel := context.WithTimeout(ctx, max(c.lag, time.Second))
+			ps, err = c.open(octx)
+			cancel()
+		}
+		if ps != nil {
+			var live bool
+			live, err = c.serve(ctx, ps, gen)
+			ps.Close()
+			ps = nil
+			if live {
+				backoff = least
+			}
+		}
 		c.down()
+		if ctx.Err() != nil {
+			return
+		}
+		c.lost(err)
 		select {
 		case <-ctx.Done():
-		case <-time.After(min(c.lag/4, 100*time.Millisecond)):
+		case <-time.After(backoff):
 		}
+		backoff = min(2*backoff, maxStreamBackoff)
 	}
 }
 
-// serve reads the stream ps (the gen-th) until it fails or goes silent.
-func (c *localCache) serve(ctx context.Context, ps *redis.PubSub, gen uint64) {
+// maxStreamBackoff caps the pause between two attempts to open the
+// invalidation stream.
+const maxStreamBackoff = 5 * time.Second
+
+// serve reads the stream ps (the gen-th, subscribed) until it fails or
+// goes silent; it reports whether the stream went live, and why it ended.
+func (c *localCache) serve(ctx context.Context, ps *redis.PubSub, gen uint64) (live bool, _ error) {
 	tick := max(c.lag/4, time.Millisecond)
 	prefix := strconv.FormatUint(gen, 10) + ":"
-	subscribed := false
-	var lastPing, lastPong time.Time
-	lastPong = time.Now()
+	var lastPing time.Time
+	lastPong := time.Now()
 	for ctx.Err() == nil {
 		now := time.Now()
-		if subscribed && now.Sub(lastPing) >= tick {
+		if now.Sub(lastPing) >= tick {
 			lastPing = now
 			if err := ps.Ping(ctx, prefix+strconv.FormatInt(now.UnixNano(), 10)); err != nil {
-				return
+				return live, err
 			}
 		}
 		if now.Sub(lastPong) > 2*c.lag {
-			return // silent: a new connection
+			return live, errors.New("the stream went silent") // a new connection
 		}
 		msg, err := ps.ReceiveTimeout(ctx, tick)
 		if err != nil {
@@ -217,16 +335,9 @@ func (c *localCache) serve(ctx context.Context, ps *redis.PubSub, gen uint64) {
 				c.flush()
 				continue
 			}
-			return
+			return live, err
 		}
 		switch m := msg.(type) {
-		case *redis.Subscription:
-			if m.Kind == "subscribe" && m.Channel == invalidateChannel {
-				// Invalidations before this point were not delivered.
-				c.down()
-				subscribed = true
-				lastPing = time.Time{}
-			}
 		case *redis.Message:
 			if m.Channel != invalidateChannel {
 				continue
@@ -248,12 +359,18 @@ func (c *localCache) serve(ctx context.Context, ps *redis.PubSub, gen uint64) {
 			if !ok {
 				continue
 			}
-			if n, err := strconv.ParseInt(sent, 10, 64); err == nil && subscribed {
+			if n, err := strconv.ParseInt(sent, 10, 64); err == nil {
 				lastPong = time.Now()
 				c.confirmed.Store(n)
+				if !live && c.outage {
+					c.outage = false
+					c.logger().LogAttrs(ctx, slog.LevelInfo, "sessions: the local cache's invalidation stream is back")
+				}
+				live = true
 			}
 		}
 	}
+	return live, ctx.Err()
 }
 
 // live reports whether the cache may serve now.

@@ -1,6 +1,9 @@
 package sessions
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // Carrier is the only view of HTTP that the core needs: it reads a request
 // header and the request's cookies of one name, and adds a response header
@@ -28,6 +31,17 @@ type HeaderSetter interface {
 	SetHeader(name, value string)
 }
 
+// OriginReporter is an optional capability of a Carrier: it reports how
+// the request reached the app, "https" or "http" (as a TLS-terminating
+// proxy in front says in X-Forwarded-Proto, should there be one), and the
+// host it was sent to (the Host header). The store uses it only to warn,
+// once per store, when it sets a Secure cookie on a plain-http request to
+// a host that browsers do not treat as secure (not localhost): such a
+// cookie never comes back, and every request starts a new session.
+type OriginReporter interface {
+	Origin() (scheme, host string)
+}
+
 // httpCarrier is the net/http Carrier.
 type httpCarrier struct {
 	r *http.Request
@@ -35,8 +49,9 @@ type httpCarrier struct {
 }
 
 var (
-	_ Carrier      = (*httpCarrier)(nil)
-	_ HeaderSetter = (*httpCarrier)(nil)
+	_ Carrier        = (*httpCarrier)(nil)
+	_ HeaderSetter   = (*httpCarrier)(nil)
+	_ OriginReporter = (*httpCarrier)(nil)
 )
 
 // HTTPCarrier returns the Carrier for a net/http request and its response
@@ -60,3 +75,17 @@ func (c *httpCarrier) AddHeader(name, value string) { c.w.Header().Add(name, val
 func (c *httpCarrier) SetCookie(ck *http.Cookie) { http.SetCookie(c.w, ck) }
 
 func (c *httpCarrier) SetHeader(name, value string) { c.w.Header().Set(name, value) }
+
+func (c *httpCarrier) Origin() (scheme, host string) { return RequestOrigin(c.r) }
+
+// RequestOrigin returns the scheme ("https" or "http") and host of a
+// net/http request, for carriers' Origin: https when it came over TLS or
+// a proxy's X-Forwarded-Proto (its first value) says https.
+func RequestOrigin(r *http.Request) (scheme, host string) {
+	scheme = "http"
+	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	if r.TLS != nil || strings.EqualFold(strings.TrimSpace(proto), "https") {
+		scheme = "https"
+	}
+	return scheme, r.Host
+}

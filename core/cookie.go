@@ -9,8 +9,10 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -80,6 +82,11 @@ type cookieTransport struct {
 	aad      []byte
 	nameEq   string // the name and "=", as in a Cookie header
 	lifetime time.Duration
+
+	// warnPlain warns that a Secure cookie went to host over plain http
+	// (see OriginReporter); once per transport (warned).
+	warnPlain func(host string)
+	warned    atomic.Bool
 }
 
 func newCookieTransport(o CookieOptions, lifetime time.Duration) (*cookieTransport, error) {
@@ -265,6 +272,29 @@ func (t *cookieTransport) write(c Carrier, id sessionID, deadline, now time.Time
 		}
 	}
 	c.SetCookie(ck)
+	if ck.Secure && t.warnPlain != nil && !t.warned.Load() {
+		if o, ok := c.(OriginReporter); ok {
+			if scheme, host := o.Origin(); scheme == "http" && !secureContext(host) && t.warned.CompareAndSwap(false, true) {
+				t.warnPlain(host)
+			}
+		}
+	}
+}
+
+// secureContext reports whether browsers treat host (a Host header, with
+// or without its port) as a secure context over plain http, and so send
+// Secure cookies back to it: localhost, its subdomains and loopback
+// addresses.
+func secureContext(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // clear tells the browser to drop the cookie.

@@ -103,7 +103,10 @@ func ErrorStatus(err error) int {
 // response. The wrapper has Unwrap, so http.ResponseController reaches the
 // underlying writer.
 //
-// A handler that panics saves nothing, and a Renew it made is undone.
+// A handler that panics saves nothing more: its pending changes are
+// dropped, no token is sent, and a Renew it made is undone. What it had
+// written already stays: Incr and Update write at once (with the changes
+// pending before them), as does an explicit Store.Save.
 //
 // Changes made after the first byte are saved when the handler returns if
 // the session already exists in the store; a session that does not exist

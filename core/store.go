@@ -58,10 +58,16 @@ func NewCookieStore(client redis.UniversalClient, so StoreOptions, co CookieOpti
 	if err != nil {
 		return nil, err
 	}
-	st.tr, err = newCookieTransport(co, st.opts.AbsoluteTimeout)
+	ct, err := newCookieTransport(co, st.opts.AbsoluteTimeout)
 	if err != nil {
 		return nil, err
 	}
+	ct.warnPlain = func(host string) {
+		st.logger().LogAttrs(context.Background(), slog.LevelWarn,
+			"sessions: a Secure cookie was set on a plain-http request; browsers send it back over https (or to localhost) only, so every request from this host starts a new session: serve https, or set CookieOptions.DisableSecure for plain-http development",
+			slog.String("host", host))
+	}
+	st.tr = ct
 	return st.startCache()
 }
 
@@ -88,7 +94,10 @@ func newStore(client redis.UniversalClient, so StoreOptions) (*Store, error) {
 // every option.
 func (st *Store) startCache() (*Store, error) {
 	if st.opts.LocalCache > 0 {
-		st.cache = newLocalCache(st.client.(*redis.Client), st.opts)
+		var err error
+		if st.cache, err = newLocalCache(st.client.(*redis.Client), st.opts, st.logger); err != nil {
+			return nil, err
+		}
 	}
 	return st, nil
 }
