@@ -2,8 +2,6 @@ package sessions
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -17,14 +15,19 @@ import (
 // A per-user session index: sessions bound to a user (Session.BindUser)
 // are listed in a sorted set per user, under the key
 // prefix + "u:{" + hash of the user id + "}", whose members are the tags of
-// the sessions' keys, scored by when each was added (Unix ms). The index
-// lives in another hash slot than the sessions, so no step spans both: a
-// session's record and its index entry are written by separate commands
-// (pipelined in one round trip), and every reader of the index copes with
-// either coming first:
+// the sessions' keys (derived from their locators, so an entry stays the
+// same across Renew), scored by the order in which they were added (Unix
+// ms, strictly increasing). The index lives in another hash slot than the
+// sessions, so no step spans both: a session's record and its index entry
+// are written by separate commands (pipelined in one round trip), and
+// every reader of the index copes with either coming first:
 //
-//   - an entry whose session is missing is pruned only once it is older
-//     than the journal TTL (its create may still be on its way);
+//   - an entry is removed only once its session is known to be gone: after
+//     a delete that checked the session's binding (RevokeSession,
+//     DestroyUserSessions, the cap), or by pruning, which drops an entry
+//     whose session is missing or bound to another user once it is older
+//     than settleTime (its create may still be on its way); a stale
+//     request can therefore never drop a live session's only entry;
 //   - DestroyUserSessions removes only the entries of sessions it deleted,
 //     so a login racing it either dies with its entry or keeps both;
 //   - saves never create records, so no slow request can bring a destroyed
@@ -47,123 +50,73 @@ const MaxLabelLen = 200
 // signed in" page. It holds no id and no store key: Handle names the
 // session for RevokeSession, and cannot be turned into a credential.
 type SessionInfo struct {
-	Handle   string    // opaque and stable for the session's life (it changes with Renew)
+	Handle   string    // opaque and stable for the session's whole life, across Renew
 	Created  time.Time // when the session was created
 	LastSeen time.Time // its last use (exact to within StoreOptions.RefreshInterval)
 	Label    string    // what the app passed to BindUser
 	Current  bool      // it is the session ListSessions was given
 }
 
-// indexScript updates a user's index (KEYS[1]): it drops entries older
-// than ARGV[2] ms, then adds (ARGV[3] "a", scored ARGV[1], now, or just
-// after the newest entry should that be later) or removes
-// ("r") the members ARGV[4...]. After an addition the key lives ARGV[2] ms
-// and it returns the entry count.
+// indexScript adds the members ARGV[3...] to a user's index (KEYS[1]),
+// scored ARGV[1] (now, ms), or just after the newest entry should that be
+// later, so that the index's order is the order of the additions, which
+// the cap relies on. It first drops the entries older than ARGV[2] ms, and
+// leaves the key to live that long; it returns the entry count.
 var indexScript = redis.NewScript(`
 local k = KEYS[1]
 local now, keep = tonumber(ARGV[1]), tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', k, '-inf', now - keep)
 local score = now
-if ARGV[3] == 'a' then
-  -- Strictly after every entry already there: the index's order is the
-  -- order of the additions, which the cap relies on.
-  local top = redis.call('ZREVRANGE', k, 0, 0, 'WITHSCORES')
-  if top[2] and tonumber(top[2]) >= score then score = tonumber(top[2]) + 1 end
-end
-for i = 4, #ARGV do
-  if ARGV[3] == 'a' then redis.call('ZADD', k, score, ARGV[i]) else redis.call('ZREM', k, ARGV[i]) end
-end
-if ARGV[3] ~= 'a' then return 0 end
+local top = redis.call('ZREVRANGE', k, 0, 0, 'WITHSCORES')
+if top[2] and tonumber(top[2]) >= score then score = tonumber(top[2]) + 1 end
+for i = 3, #ARGV do redis.call('ZADD', k, score, ARGV[i]) end
 redis.call('PEXPIRE', k, keep)
 return redis.call('ZCARD', k)
 `)
 
-// endScript ends the session at KEYS[1] (KEYS[2] its take key) if it is
-// bound to user ARGV[1]: a session bound to another user since is left
-// alone. A session being renewed (its record at its take key) ends too,
-// and its Renew with it. It returns 1 when it deleted the session.
+// endScript ends the session at KEYS[1] if it is bound to user ARGV[1]:
+// a session bound to another user since is left alone. It returns 1 when
+// it deleted the session.
 var endScript = redis.NewScript(`
-if redis.call('HGET', KEYS[1], '_u') == ARGV[1] then
-  redis.call('DEL', KEYS[1], KEYS[2])
-  return 1
-end
-if redis.call('TYPE', KEYS[2]).ok == 'hash' and redis.call('HGET', KEYS[2], '_u') == ARGV[1] then
-  redis.call('DEL', KEYS[2])
-  return 1
-end
-return 0
+if redis.call('HGET', KEYS[1], '_u') ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])
 `)
 
-// indexOp is one change to a user's index that a save makes.
+// indexOp is an addition to a user's index that a save makes.
 type indexOp struct {
 	user string
-	add  bool
 	tag  string
-}
-
-// indexKey is the key of a user's index.
-func (st *Store) indexKey(user string) string {
-	sum := sha256.Sum256([]byte(user))
-	return st.opts.KeyPrefix + "u:{" + base64.RawURLEncoding.EncodeToString(sum[:16]) + "}"
-}
-
-// keyTag returns the hash tag of a session key (the part in braces).
-func keyTag(key string) string {
-	i := strings.LastIndexByte(key, '{')
-	return key[i+1 : len(key)-1]
-}
-
-// tagKey is keyTag's inverse.
-func (st *Store) tagKey(tag string) string { return st.opts.KeyPrefix + "{" + tag + "}" }
-
-// handleOf derives a session's handle from its key tag: one more hash,
-// so that the handle leads to neither the id nor the store key.
-func handleOf(tag string) string {
-	sum := sha256.Sum256([]byte("gosessions handle v1\x00" + tag))
-	return base64.RawURLEncoding.EncodeToString(sum[:12])
 }
 
 // indexKeep is how long an index entry may stand: no session outlives
 // its absolute timeout from its last Renew or creation.
 func (st *Store) indexKeep() time.Duration { return st.opts.AbsoluteTimeout + time.Minute }
 
-// queueIndex adds a user index update to pipe.
+// settleTime is how long an index entry whose session is missing is
+// kept: its session's create may still be on its way.
+func (st *Store) settleTime() time.Duration { return max(10*time.Second, 2*st.opts.Timeout) }
+
+// queueIndex adds the index additions ops to pipe.
 func (st *Store) queueIndex(ctx context.Context, pipe redis.Pipeliner, now time.Time, ops []indexOp) []*redis.Cmd {
 	var cmds []*redis.Cmd
 	for _, op := range ops {
-		mode := "r"
-		if op.add {
-			mode = "a"
-		}
 		cmds = append(cmds, indexScript.EvalSha(ctx, pipe, []string{st.indexKey(op.user)},
-			now.UnixMilli(), st.indexKeep().Milliseconds(), mode, op.tag))
+			now.UnixMilli(), st.indexKeep().Milliseconds(), op.tag))
 	}
 	return cmds
 }
 
-// indexed settles the index updates ops that went (as cmds; nil: not yet)
-// with a write. When the write was saved, a failed update is tried once
-// more (its error is returned: the session stands, but its entry may be
-// missing), the cap is enforced (the user's oldest live sessions past
-// MaxSessionsPerUser end, never the one just added), and a large index is
-// pruned of ended sessions every pruneEvery additions past pruneFrom, so
-// that a user who logs in often and never logs out keeps a small index.
-// When it was not, removed entries are added back: the session they name
-// lives on.
-func (st *Store) indexed(ctx context.Context, now time.Time, saved bool, ops []indexOp, cmds []*redis.Cmd) error {
+// indexed settles the index additions ops that went (as cmds) with a
+// write that was saved. A failed addition is tried once more (its error
+// is returned: the session stands, but its entry may be missing); then
+// the cap is enforced (the user's oldest live sessions past
+// MaxSessionsPerUser end, never the one just added nor a newer one), and
+// a large index is pruned of ended sessions every pruneEvery additions
+// past pruneFrom, so that a user who logs in often and never logs out
+// keeps a small index. It runs to its end whatever ctx does, within
+// Timeout per step.
+func (st *Store) indexed(ctx context.Context, now time.Time, ops []indexOp, cmds []*redis.Cmd) error {
 	ctx = context.WithoutCancel(ctx)
-	if !saved {
-		var back []indexOp
-		for _, op := range ops {
-			if !op.add {
-				back = append(back, indexOp{user: op.user, add: true, tag: op.tag})
-			}
-		}
-		if len(back) > 0 {
-			st.pipeline(ctx, func(pipe redis.Pipeliner) { st.queueIndex(ctx, pipe, now, back) })
-		}
-		return nil
-	}
 	results := make([]*redis.Cmd, len(ops))
 	copy(results, cmds)
 	var again []int
@@ -178,8 +131,10 @@ func (st *Store) indexed(ctx context.Context, now time.Time, saved bool, ops []i
 		for j, i := range again {
 			retry[j] = ops[i]
 		}
+		sctx, cancel := st.storeCtx(ctx)
 		var rc []*redis.Cmd
-		err = st.pipeline(ctx, func(pipe redis.Pipeliner) { rc = st.queueIndex(ctx, pipe, now, retry) })
+		err = st.pipeline(sctx, func(pipe redis.Pipeliner) { rc = st.queueIndex(sctx, pipe, now, retry) })
+		cancel()
 		for j, i := range again {
 			results[i] = rc[j]
 			if err == nil {
@@ -188,7 +143,7 @@ func (st *Store) indexed(ctx context.Context, now time.Time, saved bool, ops []i
 		}
 	}
 	for i, op := range ops {
-		if !op.add || results[i] == nil || results[i].Err() != nil {
+		if results[i] == nil || results[i].Err() != nil {
 			continue
 		}
 		n, _ := results[i].Int()
@@ -204,8 +159,8 @@ func (st *Store) indexed(ctx context.Context, now time.Time, saved bool, ops []i
 	return nil
 }
 
-// errIndexFailed reports a write that landed while its index update
-// failed, twice: the caller takes the write back (see Session.flush).
+// errIndexFailed reports a write that landed while its index addition
+// failed, twice: the caller takes the binding back (see Session.flush).
 var errIndexFailed = errors.New("the session's index entry could not be written")
 
 // enforceCap ends the oldest live sessions of user past MaxSessionsPerUser,
@@ -246,7 +201,7 @@ func (st *Store) pipeline(ctx context.Context, fn func(redis.Pipeliner)) error {
 		if err == nil || attempt > 0 || !noScript(cmds) {
 			return err
 		}
-		for _, s := range []*redis.Script{writeScript, finishScript, indexScript, endScript, takeScript} {
+		for _, s := range []*redis.Script{writeScript, indexScript, endScript, removeScript} {
 			if err := s.Load(ctx, st.client).Err(); err != nil {
 				return err
 			}
@@ -284,12 +239,9 @@ func (st *Store) userEntries(ctx context.Context, user string) ([]string, map[st
 		return nil, nil, nil
 	}
 	cmds := make([]*redis.SliceCmd, len(members))
-	takes := make([]*redis.IntCmd, len(members))
 	_, err = st.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 		for i, m := range members {
-			k := st.tagKey(m.Member.(string))
-			cmds[i] = pipe.HMGet(ctx, k, fieldMeta, fieldSeen, fieldLabel, fieldUser)
-			takes[i] = pipe.Exists(ctx, takeKey(k))
+			cmds[i] = pipe.HMGet(ctx, st.tagKey(m.Member.(string)), fieldMeta, fieldSeen, fieldLabel, fieldUser)
 		}
 		return nil
 	})
@@ -299,7 +251,7 @@ func (st *Store) userEntries(ctx context.Context, user string) ([]string, map[st
 	var live []string
 	infos := make(map[string][]any, len(members))
 	var dead []any
-	settled := now.Add(-st.journalTTL()).UnixMilli()
+	settled := now.Add(-st.settleTime()).UnixMilli()
 	for i, m := range members {
 		tag := m.Member.(string)
 		v := cmds[i].Val()
@@ -308,9 +260,6 @@ func (st *Store) userEntries(ctx context.Context, user string) ([]string, map[st
 		case ok && deadline.After(now) && str(v[3]) == user:
 			live = append(live, tag)
 			infos[tag] = v
-		case takes[i].Val() == 1:
-			// Being renewed (or a Renew abandoned, which a read may
-			// restore): not listed, not pruned.
 		case int64(m.Score) < settled:
 			// Ended (or bound to another user since): prune it. A
 			// younger entry may belong to a create still on its way.
@@ -391,7 +340,7 @@ func (st *Store) DestroyUserSessions(ctx context.Context, user string, except *S
 	keep := except.tag()
 	var tags []string
 	settled := map[string]bool{}
-	limit := st.now().Add(-st.journalTTL()).UnixMilli()
+	limit := st.now().Add(-st.settleTime()).UnixMilli()
 	for _, m := range members {
 		if tag := m.Member.(string); tag != keep {
 			tags = append(tags, tag)
@@ -422,7 +371,7 @@ func (st *Store) end(ctx context.Context, user string, tags []string, settled ma
 	err := st.pipeline(ctx, func(pipe redis.Pipeliner) {
 		for i := range tags {
 			k := keys[i]
-			cmds[i] = endScript.EvalSha(ctx, pipe, []string{k, takeKey(k)}, user)
+			cmds[i] = endScript.EvalSha(ctx, pipe, []string{k}, user)
 		}
 		wait = st.queueWait(ctx, pipe)
 	})
@@ -455,21 +404,20 @@ func (st *Store) end(ctx context.Context, user string, tags []string, settled ma
 	return n, nil
 }
 
-// tag returns the key tag of the session's id, or "" for none.
+// tag returns the key tag of the session, or "" for none: a session not
+// in the store, or whose credential the store does not verify (read once,
+// should the request not have read it yet), so that a stale credential
+// names no session (not as current, nor as one to spare).
 func (s *Session) tag() string {
 	if s == nil {
 		return ""
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	switch {
-	case s.state == statePending && s.takeNonce != "":
-		// Renewed in this request: it is still the old id's session.
-		return keyTag(storeKey(s.st.opts.KeyPrefix, s.oldID))
-	case s.idKey == "" || (s.state != stateLive && s.state != stateToken):
+	if s.ensure() != nil || s.state != stateLive {
 		return ""
 	}
-	return keyTag(s.idKey)
+	return keyTag(s.key)
 }
 
 // capLabel cuts a label to MaxLabelLen bytes, on a rune boundary.

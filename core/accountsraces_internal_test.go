@@ -45,10 +45,11 @@ func rx(t *testing.T, st *Store, cookies []*http.Cookie, fn func(s *Session)) []
 	return cookies
 }
 
-// R4: a Renew abandoned between take and save (process died, store blip)
-// leaves the record at its take key; ListSessions prunes its (old) entry
-// as ended; a later request with the old token restores the session:
-// live, bound, and missing from the index, so log-out-everywhere misses it.
+// R4: a Renew abandoned before its save (the process died) used to leave
+// the record at a take key, pruned from the index and later restored
+// unlisted, so log-out-everywhere missed it. A Renew now writes nothing
+// until its save: the abandoned one leaves the session as it was, listed,
+// and log-out-everywhere ends it.
 func TestRestoreAfterPrune(t *testing.T) {
 	var off atomic.Int64
 	st := reviewStore(t, StoreOptions{})
@@ -65,13 +66,13 @@ func TestRestoreAfterPrune(t *testing.T) {
 		t.Fatal(err)
 	}
 	off.Store(int64(2 * time.Minute))
-	if l, err := st.ListSessions(context.Background(), "ada", nil); err != nil || len(l) != 0 {
-		t.Fatalf("list during the abandoned take: %v %v", l, err)
+	if l, err := st.ListSessions(context.Background(), "ada", nil); err != nil || len(l) != 1 {
+		t.Fatalf("list after the abandoned Renew: %v %v, want the one session", l, err)
 	}
 	var u string
 	rx(t, st, ada, func(s *Session) { u, _ = s.BoundUser() })
 	if u != "ada" {
-		t.Fatalf("restore did not happen: %q", u)
+		t.Fatalf("the session after an abandoned Renew: bound to %q, want ada", u)
 	}
 	n, _ := st.DestroyUserSessions(context.Background(), "ada", nil)
 	rx(t, st, ada, func(s *Session) { u, _ = s.BoundUser() })

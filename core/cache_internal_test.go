@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -115,5 +116,43 @@ func TestCacheBounded(t *testing.T) {
 	}
 	if n := len(c.entries); n > 5 {
 		t.Errorf("%d entries, max 5", n)
+	}
+}
+
+// TestCacheHitRereadAfterRenewElsewhere (issue 17): a session keeps its key
+// across Renew, so another instance's cache may still hold the record with
+// the old verifier when the new credential first reaches it (before the
+// invalidation does). The hit must not read as a missing session: a
+// cached record the credential does not verify is read again.
+func TestCacheHitRereadAfterRenewElsewhere(t *testing.T) {
+	st := internalStore(t)
+	st.cache = liveCache(10)
+	ctx := context.Background()
+	now := time.Now()
+	cred := newCredential()
+	key := storeKey(st.opts.KeyPrefix, cred)
+	created := writeReq{mode: modeCreate, verifier: cred.verifier(), created: now, deadline: now.Add(time.Hour), ops: []any{"s", "d:n", "1"}}
+	if _, err := st.write(ctx, key, now, created); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := st.load(ctx, key, cred, now); err != nil || rec == nil {
+		t.Fatalf("first load: %v, %v", rec, err)
+	}
+	stale := st.cache.entries[key] // the record with the old verifier
+	if stale.rec == nil {
+		t.Fatal("the record was not cached")
+	}
+	// Another instance renews: the record gets the new verifier.
+	next := cred.renewed()
+	if _, err := st.write(ctx, key, now, writeReq{mode: modeUpdate, verifier: cred.verifier(), renew: next.verifier()}); err != nil {
+		t.Fatal(err)
+	}
+	st.cache.entries[key] = stale // the invalidation has not come yet
+	rec, err := st.load(ctx, key, next, now)
+	if err != nil || rec == nil || rec.values["d:n"] != "1" {
+		t.Fatalf("the new credential against a stale cached record: %+v, %v; want the session, read again", rec, err)
+	}
+	if rec, _ := st.load(ctx, key, cred, now); rec != nil {
+		t.Error("the old credential verifies against the record read again")
 	}
 }

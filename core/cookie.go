@@ -69,7 +69,7 @@ type CookieOptions struct {
 // session's RememberMe choice.
 const (
 	cookieVersion  = 2
-	cookiePlainLen = idLen + 8 + 1
+	cookiePlainLen = credLen + 8 + 1
 	cookieRawLen   = 1 + 12 + cookiePlainLen + 16
 	cookieValueLen = (cookieRawLen*8 + 5) / 6
 	cookieSkew     = time.Minute
@@ -180,15 +180,15 @@ func validCookieName(name string) bool {
 }
 
 // seal returns the cookie value for id, issued at now.
-func (t *cookieTransport) seal(id sessionID, now time.Time, persist persistChoice) string {
+func (t *cookieTransport) seal(id credential, now time.Time, persist persistChoice) string {
 	var raw [cookieRawLen]byte
 	raw[0] = cookieVersion
 	nonce := raw[1:13]
 	rand.Read(nonce)
 	var plain [cookiePlainLen]byte
 	copy(plain[:], id[:])
-	binary.BigEndian.PutUint64(plain[idLen:], uint64(now.Unix()))
-	plain[idLen+8] = byte(persist)
+	binary.BigEndian.PutUint64(plain[credLen:], uint64(now.Unix()))
+	plain[credLen+8] = byte(persist)
 	t.aeads[0].Seal(raw[13:13], nonce, plain[:], t.aad)
 	return base64.RawURLEncoding.EncodeToString(raw[:])
 }
@@ -211,8 +211,8 @@ func (t *cookieTransport) open(value string, now time.Time) (tok token, issued t
 		if _, err := aead.Open(plain[:0], raw[1:13], raw[13:], t.aad); err != nil {
 			continue
 		}
-		issued = time.Unix(int64(binary.BigEndian.Uint64(plain[idLen:])), 0)
-		p := persistChoice(plain[idLen+8])
+		issued = time.Unix(int64(binary.BigEndian.Uint64(plain[credLen:])), 0)
+		p := persistChoice(plain[credLen+8])
 		switch {
 		case issued.After(now.Add(cookieSkew)):
 			return tok, issued, "issued in the future"
@@ -221,7 +221,7 @@ func (t *cookieTransport) open(value string, now time.Time) (tok token, issued t
 		case p > persistOff:
 			return tok, issued, "malformed"
 		}
-		copy(tok.id[:], plain[:idLen])
+		copy(tok.id[:], plain[:credLen])
 		tok.rewrite, tok.persist = i > 0, p
 		return tok, issued, ""
 	}
@@ -263,7 +263,7 @@ func (t *cookieTransport) present(c Carrier) bool {
 }
 
 // write sets the cookie for s.
-func (t *cookieTransport) write(c Carrier, id sessionID, deadline, now time.Time, persist persistChoice) {
+func (t *cookieTransport) write(c Carrier, id credential, deadline, now time.Time, persist persistChoice) {
 	ck := t.cookie(t.seal(id, now, persist))
 	if persist == persistOn || (persist == persistDefault && !t.opts.BrowserSession) {
 		ck.MaxAge = int((deadline.Sub(now) + time.Second - 1) / time.Second)

@@ -31,7 +31,7 @@ func TestCookieSealOpen(t *testing.T) {
 	t.Parallel()
 	tr := testCookieTransport(t, secretA)
 	now := time.Now()
-	id := newID()
+	id := newCredential()
 	v := tr.seal(id, now, persistDefault)
 	if len(v) != cookieValueLen {
 		t.Fatalf("sealed length %d, want %d", len(v), cookieValueLen)
@@ -58,7 +58,7 @@ func TestCookieRefusals(t *testing.T) {
 	t.Parallel()
 	tr := testCookieTransport(t, secretA)
 	now := time.Now()
-	v := tr.seal(newID(), now, persistDefault)
+	v := tr.seal(newCredential(), now, persistDefault)
 	raw, _ := base64.RawURLEncoding.DecodeString(v)
 	flip := func(i int) string {
 		b := append([]byte(nil), raw...)
@@ -80,10 +80,10 @@ func TestCookieRefusals(t *testing.T) {
 		"flipped nonce":    flip(5),
 		"flipped body":     flip(20),
 		"flipped tag":      flip(len(raw) - 1),
-		"other secret":     testCookieTransport(t, secretB).seal(newID(), now, persistDefault),
-		"other name":       otherName.seal(newID(), now, persistDefault),
-		"issued in future": tr.seal(newID(), now.Add(2*cookieSkew), persistDefault),
-		"too old":          tr.seal(newID(), now.Add(-time.Hour-2*cookieSkew), persistDefault),
+		"other secret":     testCookieTransport(t, secretB).seal(newCredential(), now, persistDefault),
+		"other name":       otherName.seal(newCredential(), now, persistDefault),
+		"issued in future": tr.seal(newCredential(), now.Add(2*cookieSkew), persistDefault),
+		"too old":          tr.seal(newCredential(), now.Add(-time.Hour-2*cookieSkew), persistDefault),
 	}
 	for name, val := range cases {
 		if _, _, why := tr.open(val, now); why == "" {
@@ -95,7 +95,7 @@ func TestCookieRefusals(t *testing.T) {
 func TestCookieRotation(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
-	id := newID()
+	id := newCredential()
 	oldV := testCookieTransport(t, secretA).seal(id, now, persistDefault)
 	rotated := testCookieTransport(t, secretB, secretA)
 	got, _, why := rotated.open(oldV, now)
@@ -116,7 +116,7 @@ func TestCookieReadPicksAuthentic(t *testing.T) {
 	t.Parallel()
 	tr := testCookieTransport(t, secretA)
 	now := time.Now()
-	older, newer := newID(), newID()
+	older, newer := newCredential(), newCredential()
 	vOld, vNew := tr.seal(older, now.Add(-10*time.Second), persistDefault), tr.seal(newer, now, persistDefault)
 	for _, order := range [][]string{
 		{"garbage", vNew},
@@ -173,7 +173,7 @@ func TestCookieOptionsRefused(t *testing.T) {
 func FuzzCookieOpen(f *testing.F) {
 	tr := testCookieTransport(f, secretA)
 	now := time.Unix(1_800_000_000, 0)
-	id := sessionID{1, 2, 3}
+	id := credential{1, 2, 3}
 	valid := tr.seal(id, now, persistDefault)
 	f.Add(valid)
 	f.Add("")

@@ -159,7 +159,7 @@ func TestIncompatibleRecordUntouched(t *testing.T) {
 	cookies := exchange(t, st, nil, func(s *sessions.Session) { s.Set("a", 1) }).Result().Cookies()
 	ctx := context.Background()
 	keys := recordKeys(t, st, client)
-	client.HSet(ctx, keys[0], "_m", "3.0.99999999999999")
+	client.HSet(ctx, keys[0], "_m", "4.0.99999999999999")
 	client.PExpire(ctx, keys[0], 5*time.Second)
 	s, _, _ := load(st, cookies)
 	if _, _, err := sessions.Get[int](s, "a"); !errors.Is(err, sessions.ErrIncompatibleRecord) {

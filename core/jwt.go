@@ -230,7 +230,7 @@ func newJWTTransport(o JWTOptions, idle, lifetime time.Duration, now func() time
 	t.parser = jwt.NewParser(popts...)
 	// The longest token the store issues: its sid and jti have fixed
 	// lengths, and times have 10 digits until 2286.
-	if longest := len(t.sign(sessionID{}, time.Unix(1e10-1, 0), time.Time{})); o.MaxTokenLength < longest {
+	if longest := len(t.sign(credential{}, time.Unix(1e10-1, 0), time.Time{})); o.MaxTokenLength < longest {
 		return nil, fmt.Errorf("%w: JWTOptions.MaxTokenLength %d is shorter than the %d-byte tokens the store issues", ErrInvalidOptions, o.MaxTokenLength, longest)
 	}
 	return t, nil
@@ -397,7 +397,7 @@ func (t *jwtTransport) keyFor(tok *jwt.Token) (any, error) {
 // parse verifies a token and returns its sid and expiry, whether a key
 // other than the signing one verified it (old), or why it was refused.
 // Times are checked against the store's clock.
-func (t *jwtTransport) parse(tok string) (id sessionID, exp time.Time, old bool, refusal string) {
+func (t *jwtTransport) parse(tok string) (id credential, exp time.Time, old bool, refusal string) {
 	switch {
 	case tok == "":
 		return id, exp, false, "empty"
@@ -409,7 +409,7 @@ func (t *jwtTransport) parse(tok string) (id sessionID, exp time.Time, old bool,
 	if err != nil {
 		return id, exp, false, jwtRefusal(err)
 	}
-	id, ok := parseID(claims.SID)
+	id, ok := parseCredential(claims.SID)
 	if !ok || claims.ExpiresAt == nil || claims.IssuedAt == nil {
 		return id, exp, false, "bad claims"
 	}
@@ -460,7 +460,7 @@ func (t *jwtTransport) present(c Carrier) bool { return t.token(c) != "" }
 
 // write issues a token whose exp is the session's idle deadline, never past
 // its absolute deadline. The RememberMe choice does not apply to tokens.
-func (t *jwtTransport) write(c Carrier, id sessionID, deadline, now time.Time, _ persistChoice) {
+func (t *jwtTransport) write(c Carrier, id credential, deadline, now time.Time, _ persistChoice) {
 	exp := now.Add(t.idle)
 	if exp.After(deadline) {
 		exp = deadline
@@ -470,7 +470,7 @@ func (t *jwtTransport) write(c Carrier, id sessionID, deadline, now time.Time, _
 
 // sign returns a token for id issued at now, expiring at exp (with a zero
 // exp, at now plus the idle timeout).
-func (t *jwtTransport) sign(id sessionID, now, exp time.Time) string {
+func (t *jwtTransport) sign(id credential, now, exp time.Time) string {
 	if exp.IsZero() {
 		exp = now.Add(t.idle)
 	}

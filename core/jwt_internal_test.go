@@ -33,7 +33,7 @@ func testJWTTransport(t testing.TB, o JWTOptions) *jwtTransport {
 }
 
 // issue runs the transport's write and returns the token it sent.
-func issue(t testing.TB, tr *jwtTransport, id sessionID, now time.Time) string {
+func issue(t testing.TB, tr *jwtTransport, id credential, now time.Time) string {
 	t.Helper()
 	w := httptest.NewRecorder()
 	tr.write(HTTPCarrier(w, httptest.NewRequest(http.MethodGet, "/", nil)), id, now.Add(24*time.Hour), now, persistDefault)
@@ -41,7 +41,7 @@ func issue(t testing.TB, tr *jwtTransport, id sessionID, now time.Time) string {
 }
 
 // readToken runs the transport's read on a request carrying tok.
-func readToken(tr *jwtTransport, header, tok string, now time.Time) (sessionID, bool, bool) {
+func readToken(tr *jwtTransport, header, tok string, now time.Time) (credential, bool, bool) {
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.Header.Set(header, tok)
 	tok2, _, ok := tr.read(HTTPCarrier(httptest.NewRecorder(), r), now)
@@ -71,7 +71,7 @@ func TestJWTIssueAndRead(t *testing.T) {
 	t.Parallel()
 	tr := testJWTTransport(t, JWTOptions{Issuer: "gosessions-test", Audience: "app"})
 	now := time.Now()
-	id := newID()
+	id := newCredential()
 	tok := issue(t, tr, id, now)
 	got, rewrite, ok := readToken(tr, DefaultJWTHeader, tok, now)
 	if !ok || got != id || rewrite {
@@ -105,7 +105,7 @@ func TestJWTExpNeverPastDeadline(t *testing.T) {
 	now := time.Now()
 	w := httptest.NewRecorder()
 	deadline := now.Add(5 * time.Minute)
-	tr.write(HTTPCarrier(w, httptest.NewRequest(http.MethodGet, "/", nil)), newID(), deadline, now, persistDefault)
+	tr.write(HTTPCarrier(w, httptest.NewRequest(http.MethodGet, "/", nil)), newCredential(), deadline, now, persistDefault)
 	var claims jwt.RegisteredClaims
 	if _, _, err := jwt.NewParser().ParseUnverified(w.Header().Get(DefaultJWTHeader), &claims); err != nil {
 		t.Fatal(err)
@@ -124,7 +124,7 @@ func TestJWTAttacks(t *testing.T) {
 	t.Parallel()
 	tr := testJWTTransport(t, JWTOptions{Issuer: "iss", Audience: "aud"})
 	now := time.Now()
-	id := newID()
+	id := newCredential()
 	good := func() jwt.MapClaims {
 		return jwt.MapClaims{
 			"sid": id.String(), "iss": "iss", "aud": "aud", "jti": "j",
@@ -167,7 +167,7 @@ func TestJWTAttacks(t *testing.T) {
 		"HS256 keyed by a pub": forge(t, jwt.SigningMethodHS256, ecPub, typ, good()),
 		"other secret":         forge(t, jwt.SigningMethodHS256, []byte("another secret, 32 bytes long..."), typ, good()),
 		"flipped signature":    parts[0] + "." + parts[1] + "." + base64.RawURLEncoding.EncodeToString(sig),
-		"swapped payload":      parts[0] + "." + b64(with("sid", newID().String())) + "." + parts[2],
+		"swapped payload":      parts[0] + "." + b64(with("sid", newCredential().String())) + "." + parts[2],
 		"no signature":         parts[0] + "." + parts[1] + ".",
 		"expired":              hs(with("exp", now.Add(-time.Minute).Unix())),
 		"missing exp":          hs(with("exp", nil)),
@@ -185,7 +185,7 @@ func TestJWTAttacks(t *testing.T) {
 		"sid missing":          hs(with("sid", nil)),
 		"sid 10 KB":            hs(with("sid", strings.Repeat("A", 10<<10))),
 		"sid padded":           hs(with("sid", id.String()+"=")),
-		"sid not base64url":    hs(with("sid", strings.Repeat("+", idStrLen))),
+		"sid not base64url":    hs(with("sid", strings.Repeat("+", credStrLen))),
 		"no typ":               forge(t, jwt.SigningMethodHS256, jwtSecret, nil, good()),
 		"typ JWT":              forge(t, jwt.SigningMethodHS256, jwtSecret, map[string]any{"typ": "JWT"}, good()),
 		"unknown kid":          forge(t, jwt.SigningMethodHS256, jwtSecret, map[string]any{"typ": JWTType, "kid": "nope"}, good()),
@@ -214,7 +214,7 @@ func TestJWTAttacks(t *testing.T) {
 func TestJWTKeyRing(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
-	id := newID()
+	id := newCredential()
 	oldKey := JWTKey{ID: "k1", Secret: jwtSecret}
 	newKey := JWTKey{ID: "k2", Secret: []byte("fedcba9876543210fedcba9876543210")}
 	oldTok := issue(t, testJWTTransport(t, JWTOptions{Keys: []JWTKey{oldKey}}), id, now)
@@ -243,7 +243,7 @@ func TestJWTAsymmetric(t *testing.T) {
 		"EdDSA": {{Algorithm: EdDSA, PrivateKey: edKey}, {Algorithm: EdDSA, PublicKey: edPub}},
 	} {
 		signer := testJWTTransport(t, JWTOptions{Keys: []JWTKey{pair[0]}})
-		id := newID()
+		id := newCredential()
 		tok := issue(t, signer, id, now)
 		// Another service verifies with the public key alone.
 		if _, err := newJWTTransport(JWTOptions{Keys: []JWTKey{pair[0], pair[0]}}, time.Hour, 24*time.Hour, time.Now); err == nil {
@@ -269,7 +269,7 @@ func TestJWTAsymmetric(t *testing.T) {
 func TestJWTBearer(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
-	id := newID()
+	id := newCredential()
 	plain := testJWTTransport(t, JWTOptions{})
 	bearer := testJWTTransport(t, JWTOptions{AcceptBearer: true})
 	tok := issue(t, bearer, id, now)
@@ -319,7 +319,7 @@ func TestJWTOptionsRefused(t *testing.T) {
 func FuzzJWTParse(f *testing.F) {
 	tr := testJWTTransport(f, JWTOptions{})
 	now := time.Now()
-	id := sessionID{9, 9, 9}
+	id := credential{9, 9, 9}
 	valid := issue(f, tr, id, now)
 	f.Add(valid)
 	f.Add("")
@@ -348,7 +348,7 @@ func FuzzJWTParse(f *testing.F) {
 func TestJWTRotationFromOneKey(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
-	id := newID()
+	id := newCredential()
 	oldSecret := jwtSecret
 	newSecret := []byte("fedcba9876543210fedcba9876543210")
 	one := testJWTTransport(t, JWTOptions{Keys: []JWTKey{{Secret: oldSecret}}})
@@ -388,7 +388,7 @@ func TestJWTRotationFromOneKey(t *testing.T) {
 func TestJWTNamingAKeyInUse(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
-	id := newID()
+	id := newCredential()
 	oldSecret := jwtSecret
 	newSecret := []byte("fedcba9876543210fedcba9876543210")
 	tok := issue(t, testJWTTransport(t, JWTOptions{Keys: []JWTKey{{Secret: oldSecret}}}), id, now)

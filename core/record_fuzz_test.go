@@ -22,14 +22,17 @@ func splitFields(data string) map[string]string {
 
 // recordSeeds are records as stored, and tampered with.
 var recordSeeds = []string{
-	"_m\x002.1764647240000.99999999999999\x00_s\x001764647240000\x00_r\x003\x00_z\x009\x00d:count\x003",
+	"_m\x003.1764647240000.99999999999999\x00_s\x001764647240000\x00_r\x003\x00_z\x009\x00d:count\x003",
+	"_m\x003.1764647240000.99999999999999\x00_s\x001764647240000\x00_r\x003\x00_z\x009\x00d:count\x003\x00_j\x001764647230000.1764647239000.1\x00_n1764647239000.AAAAAAAAAAA\x003,3",
+	"_m\x003.1764647240000.99999999999999\x00_j\x00x.y.z\x00_nq\x00,\x00d:n\x001",
+	"_m\x003.1.99999999999999\x00_k\x00not the verifier\x00d:a\x00\"x\"",
 	"_m\x002.1.2\x00d:a\x00\"x\"",
 	"_m\x001.1.99999999999999\x00d:a\x001",
 	"_v\x001\x00_c\x001\x00_a\x0099999999999999\x00d:a\x001",
-	"_m\x002..\x00d:a\x001",
-	"_m\x002.-5.99999999999999\x00_z\x00-40\x00_r\x00abc\x00d:n\x00-0",
-	"_m\x002.1.99999999999999\x00_z\x00999999999999999999999\x00d:n\x0099999999999999999999",
-	"_m\x002.1.99999999999999\x00_u\x00ada\x00_l\x00\xff\xfe\x00f:1\x00not json",
+	"_m\x003..\x00d:a\x001",
+	"_m\x003.-5.99999999999999\x00_z\x00-40\x00_r\x00abc\x00d:n\x00-0",
+	"_m\x003.1.99999999999999\x00_z\x00999999999999999999999\x00d:n\x0099999999999999999999",
+	"_m\x003.1.99999999999999\x00_u\x00ada\x00_l\x00\xff\xfe\x00f:1\x00not json",
 	"d:a\x001",
 }
 
@@ -54,7 +57,7 @@ func FuzzParseRecord(f *testing.F) {
 		if rec == nil {
 			return
 		}
-		if !strings.HasPrefix(meta, "2.") || !rec.deadline.After(now) {
+		if !strings.HasPrefix(meta, recordVersion+".") || !rec.deadline.After(now) {
 			t.Fatalf("accepted a record with _m %q", meta)
 		}
 		for f := range rec.values {
@@ -79,11 +82,14 @@ func FuzzStoredRecord(f *testing.F) {
 		ctx := context.Background()
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		w := httptest.NewRecorder()
-		id := newID()
+		id := newCredential()
 		key := storeKey(st.opts.KeyPrefix, id)
 		h := splitFields(data)
 		if len(h) == 0 {
 			return
+		}
+		if _, ok := h[fieldVerifier]; !ok {
+			h[fieldVerifier] = id.verifier() // the record is the cookie's, tampered with
 		}
 		args := make([]any, 0, 2*len(h))
 		for k, v := range h {
@@ -92,7 +98,7 @@ func FuzzStoredRecord(f *testing.F) {
 		if err := st.client.HSet(ctx, key, args...).Err(); err != nil {
 			t.Skip("the server refused the hash")
 		}
-		defer st.client.Del(ctx, key, takeKey(key))
+		defer st.client.Del(ctx, key)
 		st.client.PExpire(ctx, key, time.Minute)
 		r.AddCookie(&http.Cookie{Name: DefaultCookieName, Value: st.tr.(*cookieTransport).seal(id, time.Now(), persistDefault)})
 		c := HTTPCarrier(w, r)

@@ -3,9 +3,9 @@ package sessions
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
-	mrand "math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -13,32 +13,53 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Stored record layout (version 2): one hash per session, under the key
-// prefix + "{" + tag + "}", where tag is 22 characters of base64url
-// SHA-256 of the session id. Every step on a session touches that key and,
-// for retried writes and Renew, keys that share its hash tag, so each step
-// runs in one hash slot of a Cluster.
+// Stored record layout (version 3): one hash per session, and nothing
+// else: a session is one key for its whole life, under the key
+// credential.go derives from its locator. Every step on it is one script
+// on that key (atomic, and in one hash slot of a Cluster); after Destroy,
+// RevokeSession or DestroyUserSessions the key is gone at once.
 //
-//	_m  "2.<created>.<deadline>": format version, creation time and
-//	    absolute deadline (Unix ms); written once, at creation
+//	_m  "3.<created>.<deadline>": format version, creation time and
+//	    absolute deadline (Unix ms)
+//	_k  the verifier: SHA-256 of the credential's secret, 16 bytes
 //	_s  last seen (Unix ms): set by every write, and by a read at most
 //	    once per RefreshInterval
 //	_r  revision, incremented by every write (for optimistic concurrency)
 //	_z  size of the data fields in bytes (names plus values)
 //	_u  the user the session is bound to, _l the app's label for it
 //	    (Session.BindUser; see accounts.go for the per-user index)
+//	_j  the retry journal's state: "<horizon>.<oldest>.<count>"
+//	_n<nonce>  one journal entry: the reply of the write that carried
+//	    nonce ("<issued ms>.<64 random bits>"), as "<revision>[,<incr>]"
 //	d:K the encoded value of session key K
 //	f:T flash message queued at time T (Unix ns, zero-padded), a JSON string
 //
+// A Renew replaces _k (the old secret dies when its script runs) and
+// keeps every other field; a Renew with a binding also writes _u and _l.
+//
 // The key's TTL is min(IdleTimeout, deadline-now), set by every write and
 // refresh; the server's expiry enforces both timeouts, so a read is a plain
-// HGETALL. Beside the record live, for a few seconds, its journal keys
-// (key + ":" + nonce): the reply of a recent write, or the record a Renew
-// took, so that a client's retry after a lost reply is recognised however
-// many writes came in between.
+// HGETALL.
+//
+// The journal makes every write safe to retry (go-redis resends a command
+// whose reply was lost): each write carries a nonce, and the script
+// checks, in this order, (1) whether the nonce is in the journal, and then
+// answers with the reply kept there; (2) the verifier (a mismatch answers
+// as a missing record, and writes nothing); (3) whether the nonce's issue
+// time is at or below the horizon, the newest issue time ever pruned from
+// the journal: then the write's outcome is unknown (it may have been
+// applied, its entry since pruned), and it is refused; (4) the revision
+// (Optimistic); then it applies the write and journals its reply. Entries
+// are short (every field and value of a small hash under 64 bytes, so
+// that Redict keeps it in its compact encoding), and pruned, raising the
+// horizon, by age (older than twice Timeout, on writes and refreshes) and
+// by count (past journalMax, down to journalKeep, oldest first). A create
+// and a Renew recognise their own retry by the verifier they installed,
+// which nobody else holds before their reply.
 const (
-	recordVersion = "2"
+	recordVersion = "3"
 	fieldMeta     = "_m"
+	fieldVerifier = "_k"
 	fieldSeen     = "_s"
 	fieldRev      = "_r"
 	fieldSize     = "_z"
@@ -46,26 +67,64 @@ const (
 	flashPrefix   = "f:"
 )
 
+// Journal bounds: past journalMax entries a write prunes the oldest down
+// to journalKeep.
+const (
+	journalMax  = 64
+	journalKeep = 48
+)
+
+// pruneLua prunes the journal of the record k whose state _j was read as
+// h, o, cnt (horizon, oldest issue time, count), keeping entry `keepf`
+// (the write's own) and the entries issued after cutoff, and at most
+// journalKeep in all; it sets h, o, cnt anew. Callers run it when o is at
+// or before cutoff, or cnt passes journalMax.
+var pruneLua = `
+local function prune(k, h, cnt, cutoff, keepf)
+  local es = {}
+  for _, f in ipairs(redis.call('HKEYS', k)) do
+    if string.byte(f, 1) == 95 and string.byte(f, 2) == 110 and f ~= keepf then
+      es[#es+1] = {tonumber(string.match(f, '^_n(%d+)%.')) or 0, f}
+    end
+  end
+  table.sort(es, function(a, b) return a[1] < b[1] end)
+  local drop, left, n = {}, #es, 0
+  if keepf then left = left + 1 end
+  for _, e in ipairs(es) do
+    if e[1] > cutoff and left <= ` + strconv.Itoa(journalKeep) + ` then break end
+    drop[#drop+1] = e[2]
+    left = left - 1
+    if e[1] > h then h = e[1] end
+    n = n + 1
+  end
+  if #drop > 0 then redis.call('HDEL', k, unpack(drop)) end
+  local o = 0
+  if es[n+1] then o = es[n+1][1] end
+  return h, o, left
+end
+`
+
 // writeScript applies a batch of changes to a record in one step.
 //
-//	KEYS[1] the record; KEYS[2] this write's journal key
+//	KEYS[1] the record
 //	ARGV[1] "c" creates the record and fails if it exists; "u" updates it
 //	        and fails if it is missing, so a save never resurrects a session
 //	ARGV[2] now (ms), ARGV[3] idle timeout (ms), ARGV[4] max data size,
-//	ARGV[5] journal TTL (ms)
-//	ARGV[6] for "c": "<created>.<deadline>" (ms)
-//	ARGV[7] for "c" from Renew: the taken record's data size (a renewed
-//	        session over the limit may still shrink)
-//	ARGV[8] for "u": the revision the record must have, or ""
-//	ARGV[9...] ops: optional leading "x" (clear data), then
+//	ARGV[5] the journal's age limit (ms)
+//	ARGV[6] the write's nonce
+//	ARGV[7] the verifier: the record's ("u"), or the new record's ("c")
+//	ARGV[8] for "u" from Renew: the new verifier, else ""
+//	ARGV[9] for "c": "<created>.<deadline>" (ms); for "u": "" or a new
+//	        deadline (ms), which restarts the absolute lifetime
+//	ARGV[10] for "u": the revision the record must have, or ""
+//	ARGV[11...] ops: optional leading "x" (clear data), then
 //	        "s" field value | "d" field | "i" field delta
 //
 // It returns {"ok", created, deadline, revision, previous last-seen, incr
 // results...} as strings, or {status}. Every op and the size are checked
 // before anything is written (a script is not rolled back when it fails
-// half-way). The reply is kept under the journal key, so that a retry of
-// the same write gets it again instead of a second application.
-var writeScript = redis.NewScript(`
+// half-way).
+var writeScript = redis.NewScript(pruneLua + `
 local k = KEYS[1]
 -- call runs cmd on k with args, in pieces should they pass Lua's stack.
 local function call(cmd, args)
@@ -77,38 +136,61 @@ local function call(cmd, args)
   end
   return out
 end
-local done = redis.call('GET', KEYS[2])
-if done then
-  local out = {}
-  for v in string.gmatch(done, '[^,]+') do out[#out+1] = v end
-  return out
-end
-local mode, now, idle, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local i = 9
+local mode, now, idle, max, keep = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local entry = '_n' .. ARGV[6]
+local issued = tonumber(string.match(ARGV[6], '^(%d+)%.'))
+local i = 11
 local clear = ARGV[i] == 'x'
 if clear then i = i + 1 end
 local first = i
-local fields = {'_m', '_z', '_r', '_s'}
+local fields = {'_m', '_z', '_r', '_s', '_k', '_j', entry}
 while i <= #ARGV do
   fields[#fields+1] = ARGV[i+1]
   if ARGV[i] == 'd' then i = i + 2 else i = i + 3 end
 end
-local created, abs, z, rev, seen, stored, old
+local old = call('HMGET', fields)
+local v, created, abs
+if old[1] then v, created, abs = string.match(old[1], '^(%d+)%.(%d+)%.(%d+)$') end
+-- 1. A retry of a write that was applied: the reply kept in the journal.
+if old[7] and v == '3' then
+  local out = {'ok', created, abs}
+  for x in string.gmatch(old[7], '[^,]+') do out[#out+1] = x end
+  table.insert(out, 5, old[4] or '0')
+  return out
+end
+local z, rev, seen, stored
 if mode == 'c' then
-  if redis.call('EXISTS', k) == 1 then return {'exists'} end
-  created, abs = string.match(ARGV[6], '^(%d+)%.(%d+)$')
-  z, rev, seen, stored, clear, old = 0, 0, '0', tonumber(ARGV[7]) or 0, true, {}
+  if old[1] then
+    -- 2. Its own retry (the entry pruned since), or a locator taken.
+    if old[5] == ARGV[7] and v == '3' then return {'ok', created, abs, old[3] or '1', '0'} end
+    return {'exists'}
+  end
+  created, abs = string.match(ARGV[9], '^(%d+)%.(%d+)$')
+  z, rev, seen, stored, clear, old = 0, 0, '0', 0, true, {}
 else
-  old = call('HMGET', fields)
   if not old[1] then
     if redis.call('EXISTS', k) == 1 then return {'version'} end
     return {'gone'}
   end
-  local v
-  v, created, abs = string.match(old[1], '^(%d+)%.(%d+)%.(%d+)$')
-  if v ~= '2' then return {'version'} end
+  if v ~= '3' then return {'version'} end
+  -- 2. The verifier: a Renew's own retry, or a credential that is not
+  -- (any more) the session's, which reads as a missing session.
+  if old[5] ~= ARGV[7] then
+    if ARGV[8] ~= '' and old[5] == ARGV[8] then return {'ok', created, abs, old[3] or '0', old[4] or '0'} end
+    return {'gone'}
+  end
   if tonumber(abs) <= now then return {'gone'} end
-  if ARGV[8] ~= '' and (old[3] or '0') ~= ARGV[8] then return {'conflict'} end
+end
+-- 3. The horizon.
+local h, o, cnt = 0, 0, 0
+if old[6] then
+  local a, b, c = string.match(old[6], '^(%d+)%.(%d+)%.(%d+)$')
+  h, o, cnt = tonumber(a) or 0, tonumber(b) or 0, tonumber(c) or 0
+end
+if not issued or issued <= h then return {'unknown'} end
+-- 4. The revision.
+if mode == 'u' then
+  if ARGV[10] ~= '' and (old[3] or '0') ~= ARGV[10] then return {'conflict'} end
   z, rev, seen = tonumber(old[2]) or 0, tonumber(old[3]) or 0, old[4] or '0'
   stored = z
   if clear then z = 0 end
@@ -117,7 +199,7 @@ abs = tonumber(abs)
 -- Plan: the value each touched field ends with (false: deleted), and the
 -- size that leaves. Fields named "_..." are metadata, not data.
 local known, had = {}, {}
-for n = 5, #fields do
+for n = 8, #fields do
   local f = fields[n]
   if had[f] == nil then
     local v = (not clear) and old[n] or false
@@ -166,9 +248,26 @@ if clear and mode == 'u' then
   end
   if #del > 0 then call('HDEL', del) end
 end
+-- The journal: room for this write's entry.
+cnt = cnt + 1
+if o == 0 or issued < o then o = issued end
+if o <= now - keep or cnt > ` + strconv.Itoa(journalMax) + ` then
+  h, o, cnt = prune(k, h, cnt, now - keep, nil)
+  cnt = cnt + 1
+  if o == 0 or issued < o then o = issued end
+end
 rev = rev + 1
-local set = {'_z', 0, '_s', ARGV[2], '_r', rev}
-if mode == 'c' then set[#set+1] = '_m'; set[#set+1] = '2.' .. ARGV[6] end
+local set = {'_z', 0, '_s', ARGV[2], '_r', rev, '_j', h .. '.' .. o .. '.' .. cnt}
+if mode == 'c' then
+  set[#set+1] = '_m'; set[#set+1] = '3.' .. ARGV[9]
+  set[#set+1] = '_k'; set[#set+1] = ARGV[7]
+else
+  if ARGV[8] ~= '' then set[#set+1] = '_k'; set[#set+1] = ARGV[8] end
+  if ARGV[9] ~= '' then
+    abs = tonumber(ARGV[9])
+    set[#set+1] = '_m'; set[#set+1] = '3.' .. created .. '.' .. ARGV[9]
+  end
+end
 local del = {}
 for f, v in pairs(known) do
   if v then
@@ -186,117 +285,248 @@ if big then
   known[big[1]] = v
 end
 set[2] = z
-call('HSET', set)
-if #del > 0 then call('HDEL', del) end
+local reply = tostring(rev)
 i = first
 while i <= #ARGV do
-  if ARGV[i] == 'i' then out[#out+1] = known[ARGV[i+1]] end
+  if ARGV[i] == 'i' then
+    out[#out+1] = known[ARGV[i+1]]
+    reply = reply .. ',' .. known[ARGV[i+1]]
+  end
   if ARGV[i] == 'd' then i = i + 2 else i = i + 3 end
 end
+set[#set+1] = entry; set[#set+1] = reply
+call('HSET', set)
+if #del > 0 then call('HDEL', del) end
 redis.call('PEXPIRE', k, math.min(idle, abs - now))
-redis.call('SET', KEYS[2], table.concat(out, ','), 'PX', ARGV[5])
 return out
 `)
 
 // refreshScript refreshes a record's idle TTL and last-seen time (ARGV[1]
-// now, ARGV[2] the idle timeout, in ms), if it still exists. Retrying it is
-// harmless.
-var refreshScript = redis.NewScript(`
+// now, ARGV[2] the idle timeout, in ms) if it still exists and ARGV[3] is
+// its verifier, and prunes its journal of entries older than ARGV[4] ms.
+// Retrying it is harmless.
+var refreshScript = redis.NewScript(pruneLua + `
 local k = KEYS[1]
-local m = redis.call('HGET', k, '_m')
-if not m then return 0 end
-local abs = tonumber(string.match(m, '^2%.%d+%.(%d+)$'))
+local m = redis.call('HMGET', k, '_m', '_k', '_j')
+if not m[1] or m[2] ~= ARGV[3] then return 0 end
+local abs = tonumber(string.match(m[1], '^3%.%d+%.(%d+)$'))
 local now = tonumber(ARGV[1])
 if not abs or abs <= now then return 0 end
-redis.call('HSET', k, '_s', ARGV[1])
+local set = {'_s', ARGV[1]}
+if m[3] then
+  local h, o, cnt = string.match(m[3], '^(%d+)%.(%d+)%.(%d+)$')
+  h, o, cnt = tonumber(h) or 0, tonumber(o) or 0, tonumber(cnt) or 0
+  if cnt > 0 and o <= now - tonumber(ARGV[4]) then
+    h, o, cnt = prune(k, h, cnt, now - tonumber(ARGV[4]), nil)
+    set[3] = '_j'; set[4] = h .. '.' .. o .. '.' .. cnt
+  end
+end
+redis.call('HSET', k, unpack(set))
 redis.call('PEXPIRE', k, math.min(tonumber(ARGV[2]), abs - now))
 return 1
 `)
 
-// A Renew takes the old record by renaming it to its take key, key + ":t"
-// (same hash slot; the record keeps its TTL there, so a slow request after
-// its Renew loses nothing), marked with the take's nonce (_n). The old id
-// is dead at once. The new record's create is pipelined with finishScript,
-// which settles the take: should the take key be gone (a Destroy, or "log
-// out everywhere", deleted it meanwhile), the new record is deleted again
-// and the request's own changes start a fresh session, so a destroyed
-// session never comes back through a Renew in flight.
-
-// takeScript takes the record KEYS[1] to KEYS[2] (its take key) for the
-// take named ARGV[1] (ARGV[2] now, ms). A retry of the same take gets the
-// data again; a take that arrives after it was undone (KEYS[3], its undo
-// marker, exists) takes nothing. It returns the record's fields and values
-// (a record of another format is returned without being taken, for the
-// caller to refuse), or nil.
-var takeScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[3]) == 1 then return false end
-local t = redis.call('TYPE', KEYS[2]).ok
-if t == 'hash' and redis.call('HGET', KEYS[2], '_n') == ARGV[1] then return redis.call('HGETALL', KEYS[2]) end
-local m = redis.call('HGET', KEYS[1], '_m')
-if not m then return redis.call('HGETALL', KEYS[1]) end
-local abs = tonumber(string.match(m, '^2%.%d+%.(%d+)$'))
-if not abs then return redis.call('HGETALL', KEYS[1]) end
-if abs <= tonumber(ARGV[2]) or t ~= 'none' then return false end
-redis.call('RENAME', KEYS[1], KEYS[2])
-redis.call('HSET', KEYS[2], '_n', ARGV[1], '_tt', ARGV[2])
-return redis.call('HGETALL', KEYS[2])
+// removeScript deletes the record KEYS[1] if ARGV[1] is its verifier: a
+// stale credential (one a Renew replaced) cannot end the session. It
+// returns 1 when it deleted the record.
+var removeScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], '_k') ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])
 `)
 
-// untakeScript undoes the take ARGV[1] (KEYS as takeScript's; ARGV[2] now,
-// ARGV[3] the idle timeout, ARGV[4] the journal TTL, in ms) whose new
-// record could not be written: the old record lives again under KEYS[1].
-// When the take has not reached the store (yet), it leaves the undo marker
-// KEYS[3], so that a take still on its way takes nothing.
-var untakeScript = redis.NewScript(`
-if redis.call('TYPE', KEYS[2]).ok == 'hash' and redis.call('HGET', KEYS[2], '_n') == ARGV[1] then
-  local abs = tonumber(string.match(redis.call('HGET', KEYS[2], '_m') or '', '^2%.%d+%.(%d+)$'))
-  local now = tonumber(ARGV[2])
-  if not abs or abs <= now then
-    redis.call('DEL', KEYS[2])
-    return 0
-  end
-  redis.call('RENAME', KEYS[2], KEYS[1])
-  redis.call('HDEL', KEYS[1], '_n', '_tt', '_f')
-  redis.call('PEXPIRE', KEYS[1], math.min(tonumber(ARGV[3]), abs - now))
-  return 1
-end
-redis.call('SET', KEYS[3], 'undone', 'PX', ARGV[4])
-return 0
-`)
+// writeMode selects create or update for writeScript.
+type writeMode byte
 
-// restoreScript restores an abandoned take: a take key (KEYS[2]) that no
-// new record settled (no _f) and that is older than ARGV[2] ms (ARGV[1]
-// now; ARGV[3] the idle timeout; the caller passes twice the store's
-// Timeout) while its record (KEYS[1]) is missing: a Renew whose request
-// lost the store between the take and the new record, and could not undo
-// the take. It returns the restored record's bound user ("" for none), or
-// "0" when it restored nothing. (A Renew still under way that late, should
-// its request be that slow, then finds its take gone and starts a fresh
-// session with its own changes: the old id never gets them.)
-var restoreScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('TYPE', KEYS[2]).ok ~= 'hash' then return '0' end
-local t = redis.call('HMGET', KEYS[2], '_tt', '_f', '_m')
-local now = tonumber(ARGV[1])
-if t[2] or not t[1] or tonumber(t[1]) > now - tonumber(ARGV[2]) then return '0' end
-local abs = tonumber(string.match(t[3] or '', '^2%.%d+%.(%d+)$'))
-if not abs or abs <= now then return '0' end
-redis.call('RENAME', KEYS[2], KEYS[1])
-redis.call('HDEL', KEYS[1], '_n', '_tt', '_f')
-redis.call('PEXPIRE', KEYS[1], math.min(tonumber(ARGV[3]), abs - now))
-return redis.call('HGET', KEYS[1], '_u') or ''
-`)
+const (
+	modeCreate writeMode = 'c'
+	modeUpdate writeMode = 'u'
+)
 
-// finishScript settles the take ARGV[1] of KEYS[1] (a take key), run with
-// the new record's create: it returns 0 when the take key was deleted
-// meanwhile (the session was destroyed while it was being renewed), else 1,
-// and lets the taken record expire within ARGV[2] ms: long enough for an
-// undo should the create have failed, or a retry of this step.
-var finishScript = redis.NewScript(`
-if redis.call('TYPE', KEYS[1]).ok ~= 'hash' or redis.call('HGET', KEYS[1], '_n') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], '_f', '1')
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
-`)
+// errGone and errExists are internal outcomes of writeScript.
+var (
+	errGone   = errors.New("sessions: gone")
+	errExists = errors.New("sessions: exists")
+)
+
+// record is a session as read from the store.
+type record struct {
+	created, seen, deadline time.Time
+	user, label             string            // the binding (Session.BindUser)
+	verifier                string            // _k
+	size                    int               // data size, as stored
+	rev                     int64             // revision, as stored
+	journal                 bool              // the record holds journal entries
+	values                  map[string]string // by field name: "d:K" and "f:T"
+	expires                 time.Time         // the key's expiry, as its TTL said at load (local cache only)
+}
+
+// persistChoice is a session's cookie-lifetime choice (RememberMe).
+type persistChoice uint8
+
+const (
+	persistDefault persistChoice = iota // as CookieOptions.BrowserSession says
+	persistOn                           // a persistent cookie
+	persistOff                          // a browser-session cookie
+)
+
+// unavailable wraps a client error as ErrUnavailable with context. Client
+// errors carry no session data: keys are hashes and values travel as
+// arguments, which go-redis does not echo.
+func unavailable(op string, err error) error {
+	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
+}
+
+// errOutcomeUnknown reports a write refused because it may have been
+// applied already: a retry that came after its journal entry was pruned.
+var errOutcomeUnknown = errors.New("outcome unknown: a retry past the journal's horizon")
+
+// storeCtx bounds a store operation by StoreOptions.Timeout. Its cause
+// tells the store's timeout (a store failure) from the end of the
+// caller's context (the caller's; see failed).
+func (st *Store) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, st.opts.Timeout, errStoreTimeout)
+}
+
+// errStoreTimeout is the cause of a store call's context that reached
+// StoreOptions.Timeout.
+var errStoreTimeout = errors.New("sessions: store timeout")
+
+// journalAge is how long a journal entry is kept at least: past any retry
+// of its write, which go-redis makes within the call's Timeout.
+func (st *Store) journalAge() time.Duration { return 2 * st.opts.Timeout }
+
+// newNonce names one write: its issue time (Unix ms) and 64 random bits.
+func newNonce(now time.Time) string {
+	var r [8]byte
+	rand.Read(r[:])
+	b := make([]byte, 0, 20+1+11)
+	b = strconv.AppendInt(b, now.UnixMilli(), 10)
+	b = append(b, '.')
+	return string(base64.RawURLEncoding.AppendEncode(b, r[:]))
+}
+
+// load reads the record at key that cred verifies. A missing or expired
+// record, or one that cred does not verify, returns nil. The read writes
+// nothing: the caller refreshes the idle TTL (see refresh).
+func (st *Store) load(ctx context.Context, key string, cred credential, now time.Time) (*record, error) {
+	if st.cache != nil {
+		return st.loadCached(ctx, key, cred, now)
+	}
+	sctx, cancel := st.storeCtx(ctx)
+	defer cancel()
+	start := st.now()
+	h, err := st.client.HGetAll(sctx, key).Result()
+	if err != nil {
+		return nil, st.failed(sctx, "load", start, err)
+	}
+	rec, err := parseRecord(h, now, "load")
+	return verified(rec, cred), err
+}
+
+// verified returns rec if cred verifies it, else nil: exactly as a
+// missing record.
+func verified(rec *record, cred credential) *record {
+	if rec == nil || !cred.verifies(rec.verifier) {
+		return nil
+	}
+	return rec
+}
+
+// loadCached is load for a store with a local cache: a hit costs no round
+// trip; on a miss the record's TTL comes in the same round trip, so that
+// the entry never outlives the server's expiry, whatever the clocks and
+// timeouts of the instance that wrote it. A cached record that cred does
+// not verify is read again (it may predate a Renew made elsewhere).
+func (st *Store) loadCached(ctx context.Context, key string, cred credential, now time.Time) (*record, error) {
+	rec, owner := st.cache.get(key, now, st.opts.IdleTimeout)
+	if rec != nil {
+		if cred.verifies(rec.verifier) {
+			return rec, nil
+		}
+		st.cache.forget(key)
+		rec, owner = st.cache.get(key, now, st.opts.IdleTimeout)
+	}
+	sctx, cancel := st.storeCtx(ctx)
+	defer cancel()
+	start := st.now()
+	var hc *redis.MapStringStringCmd
+	var tc *redis.DurationCmd
+	_, err := st.client.Pipelined(sctx, func(p redis.Pipeliner) error {
+		hc, tc = p.HGetAll(sctx, key), p.PTTL(sctx, key)
+		return nil
+	})
+	if err != nil {
+		return nil, st.failed(sctx, "load", start, err) // failed drops every entry
+	}
+	rec, err = parseRecord(hc.Val(), now, "load")
+	if rec != nil {
+		if ttl := tc.Val(); ttl > 0 {
+			rec.expires = start.Add(ttl)
+		} else {
+			owner = 0 // no TTL to trust: not cached
+		}
+	}
+	st.cache.put(key, owner, rec)
+	return verified(rec, cred), err
+}
+
+// parseRecord turns the fields of a stored hash into a record, taking h
+// over as its values. An empty hash or a record past its deadline is nil;
+// a record of another format is an error.
+func parseRecord(h map[string]string, now time.Time, op string) (*record, error) {
+	if len(h) == 0 {
+		return nil, nil
+	}
+	created, deadline, ok := parseMeta(h[fieldMeta])
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrIncompatibleRecord, op)
+	}
+	if !deadline.After(now) {
+		return nil, nil // the server's expiry is about to remove it
+	}
+	rec := &record{created: created, deadline: deadline, seen: msTime(h[fieldSeen]), values: h, verifier: h[fieldVerifier]}
+	rec.size, _ = strconv.Atoi(h[fieldSize])
+	rec.rev, _ = strconv.ParseInt(h[fieldRev], 10, 64)
+	rec.user, rec.label = h[fieldUser], h[fieldLabel]
+	for f := range h {
+		if strings.HasPrefix(f, "_") {
+			rec.journal = rec.journal || strings.HasPrefix(f, "_n")
+			delete(h, f)
+		}
+	}
+	return rec, nil
+}
+
+// parseMeta reads the _m field: "3.<created ms>.<deadline ms>".
+func parseMeta(m string) (created, deadline time.Time, ok bool) {
+	v, rest, ok1 := strings.Cut(m, ".")
+	c, d, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || v != recordVersion {
+		return created, deadline, false
+	}
+	cn, err1 := strconv.ParseInt(c, 10, 64)
+	dn, err2 := strconv.ParseInt(d, 10, 64)
+	if err1 != nil || err2 != nil || cn < 0 || dn <= 0 || c == "" || c[0] == '+' || d[0] == '+' {
+		return created, deadline, false
+	}
+	return time.UnixMilli(cn), time.UnixMilli(dn), true
+}
+
+// refresh sets the record's idle TTL and last-seen time, if it still
+// exists and cred verifies it, and prunes its journal. Errors are the
+// caller's to weigh: the session's data was read.
+func (st *Store) refresh(ctx context.Context, key string, cred credential, now time.Time) error {
+	st.forget(key)
+	defer st.forget(key)
+	sctx, cancel := st.storeCtx(ctx)
+	defer cancel()
+	start := st.now()
+	err := refreshScript.Run(sctx, st.client, []string{key}, now.UnixMilli(), st.args.idle, cred.verifier(), st.args.journal).Err()
+	if err != nil {
+		return st.failed(sctx, "refresh", start, err)
+	}
+	return nil
+}
 
 // queueWait adds, with WaitReplicas, a WAIT for the replicas to pipe, after
 // the writes it holds; nil without.
@@ -319,275 +549,6 @@ func (st *Store) waited(wait *redis.Cmd) error {
 	return nil
 }
 
-// takeKey is the key a Renew moves the record at key to.
-func takeKey(key string) string { return key + ":t" }
-
-// writeMode selects create or update for writeScript.
-type writeMode byte
-
-const (
-	modeCreate writeMode = 'c'
-	modeUpdate writeMode = 'u'
-)
-
-// errGone and errExists are internal outcomes of writeScript.
-var (
-	errGone   = errors.New("sessions: gone")
-	errExists = errors.New("sessions: exists")
-)
-
-// record is a session as read from the store.
-type record struct {
-	created, seen, deadline time.Time
-	user, label             string            // the binding (Session.BindUser)
-	size                    int               // data size, as stored
-	rev                     int64             // revision, as stored
-	values                  map[string]string // by field name: "d:K" and "f:T"
-	expires                 time.Time         // the key's expiry, as its TTL said at load (local cache only)
-}
-
-// persistChoice is a session's cookie-lifetime choice (RememberMe).
-type persistChoice uint8
-
-const (
-	persistDefault persistChoice = iota // as CookieOptions.BrowserSession says
-	persistOn                           // a persistent cookie
-	persistOff                          // a browser-session cookie
-)
-
-// unavailable wraps a client error as ErrUnavailable with context. Client
-// errors carry no session data: keys are hashes and values travel as
-// arguments, which go-redis does not echo.
-func unavailable(op string, err error) error {
-	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
-}
-
-// storeCtx bounds a store operation by StoreOptions.Timeout. Its cause
-// tells the store's timeout (a store failure) from the end of the
-// caller's context (the caller's; see failed).
-func (st *Store) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeoutCause(ctx, st.opts.Timeout, errStoreTimeout)
-}
-
-// errStoreTimeout is the cause of a store call's context that reached
-// StoreOptions.Timeout.
-var errStoreTimeout = errors.New("sessions: store timeout")
-
-// journalKey names the journal entry of one write or take of the record
-// at key: it shares the record's hash tag, and so its slot.
-func journalKey(key, nonce string) string { return key + ":" + nonce }
-
-// newNonce names one take.
-func newNonce() string { return rand.Text() }
-
-// newJournalKey names the journal entry of one write: the record's key and
-// 128 random bits, in one allocation. The nonce need only be unique, not
-// secret (it names a reply, and leads nowhere).
-func newJournalKey(key string) string {
-	const hexdigits = "0123456789abcdef"
-	b := make([]byte, len(key)+1+32)
-	n := copy(b, key)
-	b[n] = ':'
-	for i, r := range [2]uint64{mrand.Uint64(), mrand.Uint64()} {
-		for j := range 16 {
-			b[n+1+16*i+j] = hexdigits[r>>(60-4*j)&0xf]
-		}
-	}
-	return string(b)
-}
-
-// load reads the record at key. A missing or expired record returns nil.
-// The read writes nothing: the caller refreshes the idle TTL (see refresh).
-func (st *Store) load(ctx context.Context, key string, now time.Time) (*record, error) {
-	if st.cache != nil {
-		return st.loadCached(ctx, key, now)
-	}
-	ctx, cancel := st.storeCtx(ctx)
-	defer cancel()
-	start := st.now()
-	h, err := st.client.HGetAll(ctx, key).Result()
-	if err != nil {
-		return nil, st.failed(ctx, "load", start, err)
-	}
-	return parseRecord(h, now, "load")
-}
-
-// loadCached is load for a store with a local cache: a hit costs no round
-// trip; on a miss the record's TTL comes in the same round trip, so that
-// the entry never outlives the server's expiry, whatever the clocks and
-// timeouts of the instance that wrote it.
-func (st *Store) loadCached(ctx context.Context, key string, now time.Time) (*record, error) {
-	rec, owner := st.cache.get(key, now, st.opts.IdleTimeout)
-	if rec != nil {
-		return rec, nil
-	}
-	ctx, cancel := st.storeCtx(ctx)
-	defer cancel()
-	start := st.now()
-	var hc *redis.MapStringStringCmd
-	var tc *redis.DurationCmd
-	_, err := st.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		hc, tc = p.HGetAll(ctx, key), p.PTTL(ctx, key)
-		return nil
-	})
-	if err != nil {
-		return nil, st.failed(ctx, "load", start, err) // failed drops every entry
-	}
-	rec, err = parseRecord(hc.Val(), now, "load")
-	if rec != nil {
-		if ttl := tc.Val(); ttl > 0 {
-			rec.expires = start.Add(ttl)
-		} else {
-			owner = 0 // no TTL to trust: not cached
-		}
-	}
-	st.cache.put(key, owner, rec)
-	return rec, err
-}
-
-// parseRecord turns the fields of a stored hash into a record, taking h
-// over as its values. An empty hash or a record past its deadline is nil;
-// a record of another format is an error.
-func parseRecord(h map[string]string, now time.Time, op string) (*record, error) {
-	if len(h) == 0 {
-		return nil, nil
-	}
-	created, deadline, ok := parseMeta(h[fieldMeta])
-	if !ok {
-		return nil, fmt.Errorf("%w: %s", ErrIncompatibleRecord, op)
-	}
-	if !deadline.After(now) {
-		return nil, nil // the server's expiry is about to remove it
-	}
-	rec := &record{created: created, deadline: deadline, seen: msTime(h[fieldSeen]), values: h}
-	rec.size, _ = strconv.Atoi(h[fieldSize])
-	rec.rev, _ = strconv.ParseInt(h[fieldRev], 10, 64)
-	rec.user, rec.label = h[fieldUser], h[fieldLabel]
-	for f := range h {
-		if strings.HasPrefix(f, "_") {
-			delete(h, f)
-		}
-	}
-	return rec, nil
-}
-
-// parseMeta reads the _m field: "2.<created ms>.<deadline ms>".
-func parseMeta(m string) (created, deadline time.Time, ok bool) {
-	v, rest, ok1 := strings.Cut(m, ".")
-	c, d, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || v != recordVersion {
-		return created, deadline, false
-	}
-	cn, err1 := strconv.ParseInt(c, 10, 64)
-	dn, err2 := strconv.ParseInt(d, 10, 64)
-	if err1 != nil || err2 != nil || cn < 0 || dn <= 0 || c == "" || c[0] == '+' || d[0] == '+' {
-		return created, deadline, false
-	}
-	return time.UnixMilli(cn), time.UnixMilli(dn), true
-}
-
-// refresh sets the record's idle TTL and last-seen time, if it still
-// exists. Errors are the caller's to weigh: the session's data was read.
-func (st *Store) refresh(ctx context.Context, key string, now time.Time) error {
-	st.forget(key)
-	defer st.forget(key)
-	ctx, cancel := st.storeCtx(ctx)
-	defer cancel()
-	start := st.now()
-	err := refreshScript.Run(ctx, st.client, []string{key}, now.UnixMilli(), st.opts.IdleTimeout.Milliseconds()).Err()
-	if err != nil {
-		return st.failed(ctx, "refresh", start, err)
-	}
-	return nil
-}
-
-// take takes the record at key for Renew, under the journal entry named by
-// nonce (see untake). A missing or expired record returns nil.
-func (st *Store) take(ctx context.Context, key, nonce string, now time.Time) (*record, error) {
-	st.forget(key)
-	defer st.forget(key)
-	tctx, cancel := st.storeCtx(ctx)
-	defer cancel()
-	start := st.now()
-	keys := []string{key, takeKey(key), journalKey(key, nonce)}
-	var res []string
-	var err error
-	if st.opts.WaitReplicas == 0 {
-		res, err = takeScript.Run(tctx, st.client, keys, nonce, now.UnixMilli()).StringSlice()
-	} else {
-		// The old id must stay dead through a failover too.
-		var tc, wait *redis.Cmd
-		err = st.pipeline(tctx, func(pipe redis.Pipeliner) {
-			tc = takeScript.EvalSha(tctx, pipe, keys, nonce, now.UnixMilli())
-			wait = st.queueWait(tctx, pipe)
-		})
-		if tc != nil && (err == nil || tc.Err() != nil) {
-			res, err = tc.StringSlice()
-		}
-		if err == nil {
-			err = st.waited(wait)
-		}
-	}
-	if errors.Is(err, redis.Nil) {
-		return nil, nil
-	}
-	if err != nil {
-		// The take may have run, its reply lost: undo it before giving
-		// up, or the session would be lost with the reply.
-		st.untake(ctx, key, nonce, now)
-		return nil, st.failed(ctx, "renew", start, err)
-	}
-	h := make(map[string]string, len(res)/2)
-	for i := 0; i+1 < len(res); i += 2 {
-		h[res[i]] = res[i+1]
-	}
-	return parseRecord(h, now, "renew")
-}
-
-// untake restores the record a take named by nonce took, if its journal
-// entry still holds it; it reports whether the old record lives again. It
-// runs even when ctx is done (a request whose client went away must not
-// lose the session), within its own Timeout.
-func (st *Store) untake(ctx context.Context, key, nonce string, now time.Time) bool {
-	st.forget(key)
-	defer st.forget(key)
-	ctx, cancel := st.storeCtx(context.WithoutCancel(ctx))
-	defer cancel()
-	n, err := untakeScript.Run(ctx, st.client, []string{key, takeKey(key), journalKey(key, nonce)},
-		nonce, now.UnixMilli(), st.opts.IdleTimeout.Milliseconds(), st.journalTTL().Milliseconds()).Int()
-	return err == nil && n == 1
-}
-
-// restore brings back the record at key from an abandoned take (see
-// restoreScript); it reports whether it did. Errors read as "no".
-func (st *Store) restore(ctx context.Context, key string, now time.Time) bool {
-	st.forget(key)
-	defer st.forget(key)
-	ctx, cancel := st.storeCtx(ctx)
-	defer cancel()
-	user, err := restoreScript.Run(ctx, st.client, []string{key, takeKey(key)},
-		now.UnixMilli(), st.renewLease().Milliseconds(), st.opts.IdleTimeout.Milliseconds()).Text()
-	if err != nil || user == "0" {
-		return false
-	}
-	if user != "" {
-		// Its index entry may have been pruned meanwhile: add it back.
-		st.indexed(ctx, now, true, []indexOp{{user: user, add: true, tag: keyTag(key)}}, nil)
-	}
-	return true
-}
-
-// renewLease is how long a Renew may take between its take and its new
-// record before a read takes it for abandoned and restores the old record
-// (see restoreScript): 15 times Timeout, 30 s by default.
-func (st *Store) renewLease() time.Duration { return 15 * st.opts.Timeout }
-
-// journalTTL is how long a journal entry (a write's reply, a taken record)
-// lives: past any retry the client can make within Timeout.
-func (st *Store) journalTTL() time.Duration {
-	return max(10*time.Second, 2*st.opts.Timeout)
-}
-
 // writeResult is the outcome of a successful write.
 type writeResult struct {
 	created, deadline time.Time
@@ -598,99 +559,86 @@ type writeResult struct {
 
 // writeReq is one write of a record.
 type writeReq struct {
-	mode              writeMode
-	created, deadline time.Time // modeCreate: the new record's
-	stored            int       // modeCreate from Renew: the data size the session had
-	rev               string    // modeUpdate: the revision required, or ""
-	ops               []any
-	idx               []indexOp // user-index updates that go with the write
-	take              string    // modeCreate from Renew: the take key to settle (see finishScript)
-	nonce             string    // the take's nonce
+	mode     writeMode
+	verifier string    // the record's (modeUpdate), or the new record's (modeCreate)
+	renew    string    // modeUpdate from Renew: the new verifier
+	created  time.Time // modeCreate: the new record's creation time
+	deadline time.Time // modeCreate: its deadline; modeUpdate: a new one (BindUser), or zero
+	rev      string    // modeUpdate: the revision required, or ""
+	ops      []any
+	idx      []indexOp // user-index additions that go with the write
 }
 
-// errTakeLost reports that a Renew's take key was deleted before its new
-// record was settled: the session was destroyed meanwhile.
-var errTakeLost = errors.New("sessions: destroyed while renewed")
-
-// write applies w to the record at key. The index updates and the take's
-// settlement travel in the same round trip (a pipeline).
+// write applies w to the record at key, in one round trip: the script,
+// with the index additions and WaitReplicas' WAIT pipelined after it. A
+// Renew whose outcome is unknown (its reply lost past Timeout, or fewer
+// replicas than WaitReplicas acknowledged it) is sent once more with the
+// same nonce, which its script recognises; should that fail too, it fails
+// (closed: the caller issues no new credential and keeps no old one).
 func (st *Store) write(ctx context.Context, key string, now time.Time, w writeReq) (writeResult, error) {
 	st.forget(key)
 	defer st.forget(key)
-	ctx, cancel := st.storeCtx(ctx)
+	args := make([]any, 0, 10+len(w.ops))
+	meta := ""
+	switch {
+	case w.mode == modeCreate:
+		meta = strconv.FormatInt(w.created.UnixMilli(), 10) + "." + strconv.FormatInt(w.deadline.UnixMilli(), 10)
+	case !w.deadline.IsZero():
+		meta = strconv.FormatInt(w.deadline.UnixMilli(), 10)
+	}
+	args = append(args, string(w.mode), now.UnixMilli(), st.args.idle, st.args.max, st.args.journal,
+		newNonce(now), w.verifier, w.renew, meta, w.rev)
+	args = append(args, w.ops...)
+	res, err := st.writeOnce(ctx, key, now, w, args)
+	if err != nil && w.renew != "" && errors.Is(err, ErrUnavailable) && !errors.Is(err, errOutcomeUnknown) {
+		res, err = st.writeOnce(ctx, key, now, w, args)
+	}
+	return res, err
+}
+
+// writeOnce sends one write (see write).
+func (st *Store) writeOnce(ctx context.Context, key string, now time.Time, w writeReq, args []any) (writeResult, error) {
+	sctx, cancel := st.storeCtx(ctx)
 	defer cancel()
 	start := st.now()
-	args := make([]any, 0, 8+len(w.ops))
-	args = append(args, string(w.mode), now.UnixMilli(), st.args.idle, st.args.max, st.args.journal)
-	if w.mode == modeCreate {
-		args = append(args, strconv.FormatInt(w.created.UnixMilli(), 10)+"."+strconv.FormatInt(w.deadline.UnixMilli(), 10))
-	} else {
-		args = append(args, "")
-	}
-	args = append(args, w.stored, w.rev)
-	args = append(args, w.ops...)
-	keys := []string{key, newJournalKey(key)}
+	keys := []string{key}
 	var (
-		res  []string
-		err  error
-		lost bool
+		res []string
+		err error
 	)
-	if len(w.idx) == 0 && w.take == "" && st.opts.WaitReplicas == 0 {
-		res, err = writeScript.Run(ctx, st.client, keys, args...).StringSlice()
+	if len(w.idx) == 0 && st.opts.WaitReplicas == 0 {
+		res, err = writeScript.Run(sctx, st.client, keys, args...).StringSlice()
 	} else {
-		var wc, fc, wait *redis.Cmd
+		var wc, wait *redis.Cmd
 		var icmds []*redis.Cmd
-		err = st.pipeline(ctx, func(pipe redis.Pipeliner) {
-			wc = writeScript.EvalSha(ctx, pipe, keys, args...)
-			if w.take != "" {
-				fc = finishScript.EvalSha(ctx, pipe, []string{w.take}, w.nonce, st.journalTTL().Milliseconds())
-			}
-			icmds = st.queueIndex(ctx, pipe, now, w.idx)
-			wait = st.queueWait(ctx, pipe)
+		err = st.pipeline(sctx, func(pipe redis.Pipeliner) {
+			wc = writeScript.EvalSha(sctx, pipe, keys, args...)
+			icmds = st.queueIndex(sctx, pipe, now, w.idx)
+			wait = st.queueWait(sctx, pipe)
 		})
-		var werr error
-		if wc != nil {
-			werr = wc.Err()
+		if wc != nil && (err == nil || wc.Err() != nil || len(w.idx) > 0) {
+			// The pipeline's error may be an index addition's: the
+			// write's own reply says whether it landed.
+			res, err = wc.StringSlice()
 		}
-		if werr == nil && fc != nil && fc.Err() != nil {
-			werr = fc.Err() // the take's settlement is unknown: the save failed
+		if err == nil {
+			err = st.waited(wait)
 		}
-		if werr == nil && err == nil {
-			werr = st.waited(wait)
-		}
-		if werr == nil {
-			res, _ = wc.StringSlice()
-			if fc != nil {
-				n, _ := fc.Int()
-				lost = n != 1
+		if err == nil && len(res) > 0 && res[0] == "ok" {
+			// The index additions ran with the write: settle them.
+			if ierr := st.indexed(ctx, now, w.idx, icmds); ierr != nil {
+				return writeResult{}, st.failed(sctx, "index", start, ierr)
 			}
 		}
-		saved := werr == nil && len(res) > 0 && res[0] == "ok" && !lost
-		// The index steps ran in any case: settle them with the write.
-		err = st.indexed(ctx, now, saved, w.idx, icmds)
-		if werr != nil {
-			err = werr
-		}
-		if errors.Is(err, errIndexFailed) && w.mode == modeCreate {
-			// A new record its user's index does not list must not
-			// stand: no token will name it.
-			st.client.Del(context.WithoutCancel(ctx), key)
-		}
-		if errors.Is(err, errIndexFailed) {
-			return writeResult{}, st.failed(ctx, "index", start, err)
-		}
-	}
-	if err == nil && lost && len(res) > 0 && res[0] == "ok" {
-		// The session was destroyed while it was being renewed: the
-		// new record must not carry it on.
-		if err := st.client.Del(ctx, key).Err(); err != nil {
-			return writeResult{}, st.failed(ctx, "save", start, err)
-		}
-		return writeResult{}, errTakeLost
 	}
 	if err != nil {
-		return writeResult{}, st.failed(ctx, "save", start, err)
+		return writeResult{}, st.failed(sctx, "save", start, err)
 	}
+	return st.writeReply(sctx, start, res)
+}
+
+// writeReply reads writeScript's reply.
+func (st *Store) writeReply(ctx context.Context, start time.Time, res []string) (writeResult, error) {
 	if len(res) == 0 {
 		return writeResult{}, st.failed(ctx, "save", start, errors.New("unexpected script reply"))
 	}
@@ -710,6 +658,8 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 		return writeResult{}, fmt.Errorf("%w: save", ErrIncompatibleRecord)
 	case "conflict":
 		return writeResult{}, fmt.Errorf("%w: save", ErrConflict)
+	case "unknown":
+		return writeResult{}, st.failed(ctx, "save", start, errOutcomeUnknown)
 	default:
 		return writeResult{}, st.failed(ctx, "save", start, errors.New("unexpected script reply"))
 	}
@@ -725,36 +675,37 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 	return out, nil
 }
 
-// remove deletes the record at key (and a Renew's take of it), and its entry in the index of user
-// (when known; an entry left behind is pruned later), in one round trip.
-func (st *Store) remove(ctx context.Context, key, user string) error {
+// remove deletes the record at key if verifier is its verifier, in one
+// round trip, and reports whether it did. The user's index entry is left
+// to pruning (see accounts.go): an entry is removed only once its session
+// is known to be gone.
+func (st *Store) remove(ctx context.Context, key, verifier string) (bool, error) {
 	st.forget(key)
 	defer st.forget(key)
-	ctx, cancel := st.storeCtx(ctx)
+	sctx, cancel := st.storeCtx(ctx)
 	defer cancel()
 	start := st.now()
-	// The take key too: a Renew of this session in flight in another
-	// request ends with it (see finishScript).
+	var n int
 	var err error
-	if user == "" && st.opts.WaitReplicas == 0 {
-		err = st.client.Del(ctx, key, takeKey(key)).Err()
+	if st.opts.WaitReplicas == 0 {
+		n, err = removeScript.Run(sctx, st.client, []string{key}, verifier).Int()
 	} else {
-		var wait *redis.Cmd
-		err = st.pipeline(ctx, func(pipe redis.Pipeliner) {
-			pipe.Del(ctx, key, takeKey(key))
-			if user != "" {
-				st.queueIndex(ctx, pipe, st.now(), []indexOp{{user: user, tag: keyTag(key)}})
-			}
-			wait = st.queueWait(ctx, pipe)
+		var rc, wait *redis.Cmd
+		err = st.pipeline(sctx, func(pipe redis.Pipeliner) {
+			rc = removeScript.EvalSha(sctx, pipe, []string{key}, verifier)
+			wait = st.queueWait(sctx, pipe)
 		})
+		if rc != nil && (err == nil || rc.Err() != nil) {
+			n, err = rc.Int()
+		}
 		if err == nil {
 			err = st.waited(wait)
 		}
 	}
 	if err != nil {
-		return st.failed(ctx, "destroy", start, err)
+		return false, st.failed(sctx, "destroy", start, err)
 	}
-	return nil
+	return n == 1, nil
 }
 
 // msTime reads a Unix-ms time the scripts return or store as a string.
@@ -773,11 +724,11 @@ type Client = redis.UniversalClient
 // Ping checks that the store answers, within StoreOptions.Timeout. Use it
 // at start-up or in a readiness probe; the error wraps ErrUnavailable.
 func (st *Store) Ping(ctx context.Context) error {
-	ctx, cancel := st.storeCtx(ctx)
+	sctx, cancel := st.storeCtx(ctx)
 	defer cancel()
 	start := st.now()
-	if err := st.client.Ping(ctx).Err(); err != nil {
-		return st.failed(ctx, "ping", start, err)
+	if err := st.client.Ping(sctx).Err(); err != nil {
+		return st.failed(sctx, "ping", start, err)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package sessions
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -11,421 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
-
-// state is where a Session stands with respect to the store.
-type state uint8
-
-const (
-	stateUnread  state = iota // the token has not been read yet
-	stateFresh                // no session in the store: created on first save
-	stateToken                // the token names an id not yet checked in the store
-	stateLive                 // the id was found in, or written to, the store
-	statePending              // renewed: a new id whose record is written on save
-)
-
-// change is a pending write of one field: a value, or a deletion.
-type change struct {
-	val string
-	del bool
-}
-
-// Session is one client's session during one request. Values are read from
-// the store on first use and written back by Store.Save; only the keys that
-// changed are written. A Session is safe for concurrent use by the
-// goroutines of its request; it must not outlive the request.
-type Session struct {
-	st  *Store
-	ctx context.Context
-	c   Carrier
-	mu  sync.Mutex
-
-	state      state
-	id         sessionID
-	idKey      string // the store key of id, derived once per id (see setID)
-	isNew      bool
-	rewrite    bool          // the transport asked for a reissue of the token
-	issue      bool          // the client needs a token for a new id
-	clearToken bool          // the client holds a token that is now dead
-	persist    persistChoice // the cookie-lifetime choice (RememberMe)
-	persistSet bool          // RememberMe changed it: reissue the cookie
-	varied     bool          // Vary was added to the response
-	noStore    bool          // Cache-Control: no-store was added to the response
-	loaded     bool          // values is a full view of the session
-	refreshDue bool          // the load found the last use older than RefreshInterval
-	values     map[string]string
-	dirty      map[string]change
-	cleared    bool
-	created    time.Time
-	seen       time.Time
-	seenKnown  bool      // seen holds the last use before this request
-	committed  bool      // the response's headers are out: no new token can reach the client
-	discarded  bool      // Store.Discard ended the session for this request
-	oldID      sessionID // the id a pending Renew took the record of
-	takeNonce  string    // the take's nonce, to undo it should the new record fail
-	takenSize  int       // the taken record's data size
-	deadline   time.Time
-	user       string // the user the stored session is bound to, once known
-	label      string
-	bindUser   string // BindUser's pending binding, written at Save
-	bindLabel  string
-	bindSet    bool
-	rev        int64 // the revision this request read (revKnown) or wrote
-	revKnown   bool
-	updating   bool  // Update is running: every write checks rev
-	err        error // sticky store failure
-}
-
-// resolve reads the token on first use.
-func (s *Session) resolve() {
-	if s.state != stateUnread {
-		return
-	}
-	tok, refusal, ok := s.st.tr.read(s.c, s.st.now())
-	if !ok {
-		if refusal != "" {
-			s.st.emit(s.ctx, Event{Kind: EventRefused, Reason: refusal})
-		}
-		s.fresh()
-		s.applyPending(nil)
-		return
-	}
-	s.state, s.rewrite, s.persist = stateToken, tok.rewrite, tok.persist
-	s.setID(tok.id)
-}
-
-// fresh turns s into a new, empty session that is created on save.
-func (s *Session) fresh() {
-	s.state, s.isNew, s.loaded, s.refreshDue = stateFresh, true, true, false
-	s.values = nil
-	s.created, s.seen, s.deadline = time.Time{}, time.Time{}, time.Time{}
-	s.user, s.label = "", ""
-	s.revKnown = false
-}
-
-// ensure loads the session from the store when its view is not complete.
-func (s *Session) ensure() error {
-	if s.err != nil {
-		return s.err
-	}
-	s.resolve()
-	if s.state != stateToken && (s.state != stateLive || s.loaded) {
-		return nil
-	}
-	now := s.st.now()
-	rec, err := s.st.load(s.ctx, s.key(), now)
-	if err == nil && rec == nil && s.state == stateToken && s.st.restore(s.ctx, s.key(), now) {
-		// An abandoned Renew had taken it: it is back; read it again.
-		rec, err = s.st.load(s.ctx, s.key(), now)
-	}
-	if err != nil {
-		if !callerGone(err) {
-			s.err = err // sticky: a live session never reads as empty
-		}
-		return err
-	}
-	if rec == nil {
-		if s.state == stateToken {
-			s.st.emit(s.ctx, Event{Kind: EventMissing})
-		}
-		s.fresh()
-		s.applyPending(nil)
-		return nil
-	}
-	s.state, s.loaded = stateLive, true
-	s.created, s.deadline = rec.created, rec.deadline
-	s.user, s.label = rec.user, rec.label
-	s.rev, s.revKnown = rec.rev, true
-	s.refreshDue = now.Sub(rec.seen) >= s.st.opts.RefreshInterval
-	s.noteSeen(rec.seen)
-	s.applyPending(rec.values)
-	return nil
-}
-
-// callerGone reports whether err is the end of the caller's context (the
-// client went away) rather than a failure of the store: such an error is
-// the caller's to handle, and a later save still runs.
-func callerGone(err error) bool {
-	return !errors.Is(err, ErrUnavailable) && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
-}
-
-// applyPending sets values to base with the pending changes applied.
-func (s *Session) applyPending(base map[string]string) {
-	if s.cleared || base == nil {
-		base = make(map[string]string, len(s.dirty))
-	}
-	for f, ch := range s.dirty {
-		if ch.del {
-			delete(base, f)
-		} else {
-			base[f] = ch.val
-		}
-	}
-	s.values = base
-}
-
-// setID gives the session an id and derives its store key once, rather
-// than hashing the id again for each store call of the request.
-func (s *Session) setID(id sessionID) {
-	s.id, s.idKey = id, storeKey(s.st.opts.KeyPrefix, id)
-}
-
-func (s *Session) key() string { return s.idKey }
-
-func (s *Session) setField(f, val string, del bool) {
-	if s.dirty == nil {
-		s.dirty = make(map[string]change)
-	}
-	s.dirty[f] = change{val: val, del: del}
-	if s.loaded {
-		if del {
-			delete(s.values, f)
-		} else {
-			if s.values == nil {
-				s.values = make(map[string]string)
-			}
-			s.values[f] = val
-		}
-	}
-}
-
-func (s *Session) hasChanges() bool {
-	return len(s.dirty) > 0 || s.cleared || s.state == statePending || s.bindSet
-}
-
-// binding returns the user and label the session is to be stored with.
-func (s *Session) binding() (user, label string) {
-	if s.bindSet {
-		return s.bindUser, s.bindLabel
-	}
-	return s.user, s.label
-}
-
-// bindingOps returns the ops that write a pending binding, and the index
-// updates that go with writing the session under tag (oldTag: the tag it
-// had before, for Renew; "" for none).
-func (s *Session) bindingOps(tag, oldTag string, create bool) (ops []any, idx []indexOp) {
-	user, label := s.binding()
-	if user == "" {
-		return nil, nil
-	}
-	if s.bindSet || create {
-		ops = []any{"s", fieldUser, user, "s", fieldLabel, label}
-	}
-	if s.user != "" && oldTag != "" {
-		idx = append(idx, indexOp{user: s.user, tag: oldTag})
-	}
-	if s.user != "" && s.user != user && oldTag == "" {
-		idx = append(idx, indexOp{user: s.user, tag: tag})
-	}
-	if s.bindSet || create {
-		idx = append(idx, indexOp{user: user, add: true, tag: tag})
-	}
-	return ops, idx
-}
-
-// lateChange reports, with s.mu held, whether a change made now could never
-// be saved: the response is committed and no session exists in the store
-// to take it.
-func (s *Session) lateChange() bool {
-	if !s.committed {
-		return false
-	}
-	s.resolve()
-	return s.state == stateFresh
-}
-
-// flush writes the pending changes, plus extra ops, in one round trip,
-// creating the record when the session is not in the store yet.
-//
-// With existingOnly, a session not in the store is not created (errGone).
-// final says the request ends with this write (Save): should a Renew's new
-// record fail, the old one is restored. Otherwise (an Incr) the Renew stays
-// pending when the failure is the app's (a value, not the store): its new
-// record is written at Save without the failed step.
-func (s *Session) flush(ctx context.Context, now time.Time, extra []any, existingOnly, final bool) (writeResult, error) {
-	s.resolve()
-	if s.state == stateToken || s.state == stateLive {
-		ops := make([]any, 0, 3*len(s.dirty)+len(extra)+1)
-		if s.cleared {
-			ops = append(ops, "x")
-		}
-		for f, ch := range s.dirty {
-			if ch.del {
-				ops = append(ops, "d", f)
-			} else {
-				ops = append(ops, "s", f, ch.val)
-			}
-		}
-		bops, idx := s.bindingOps(keyTag(s.key()), "", false)
-		ops = append(ops, bops...)
-		ops = append(ops, extra...)
-		w := writeReq{mode: modeUpdate, ops: ops, idx: idx}
-		if s.revKnown && (s.updating || (s.st.opts.Optimistic && (len(s.dirty) > 0 || s.cleared))) {
-			// Increments alone commute: only a change of values checks,
-			// but inside Update every write does (fn read the values its
-			// writes follow from).
-			w.rev = strconv.FormatInt(s.rev, 10)
-		}
-		res, err := s.st.write(ctx, s.key(), now, w)
-		if err == errGone && s.state == stateToken && s.st.restore(ctx, s.key(), now) {
-			res, err = s.st.write(ctx, s.key(), now, w) // an abandoned Renew had taken it
-		}
-		if errors.Is(err, errIndexFailed) && s.bindSet {
-			// The binding landed, its index entry did not: take the
-			// binding back, so that no bound session goes unlisted.
-			undo := []any{"d", fieldUser, "d", fieldLabel}
-			if s.user != "" {
-				undo = []any{"s", fieldUser, s.user, "s", fieldLabel, s.label}
-			}
-			s.st.write(context.WithoutCancel(ctx), s.key(), now, writeReq{mode: modeUpdate, ops: undo})
-		}
-		switch {
-		case err == nil:
-			s.written(res)
-			return res, nil
-		case errors.Is(err, ErrConflict):
-			// Nothing of this request may land over the other one's
-			// change: the conflict is sticky (Update, which retries,
-			// clears it), and the view is read again.
-			s.loaded, s.revKnown = false, false
-			s.err = err
-			s.st.emit(ctx, Event{Kind: EventConflict, Err: err})
-			return res, err
-		case err != errGone:
-			return res, err
-		}
-		if existingOnly {
-			return res, err
-		}
-		// The session ended meanwhile (expired, or destroyed by another
-		// request): start a new one holding only this request's changes.
-		s.st.emit(ctx, Event{Kind: EventMissing})
-		s.fresh()
-		s.clearToken = true
-		s.applyPending(nil)
-	}
-	if existingOnly {
-		return writeResult{}, errGone
-	}
-	if s.state == stateFresh {
-		s.created, s.deadline = now, now.Add(s.st.opts.AbsoluteTimeout)
-	}
-	s.applyPending(s.values)
-	if s.state == stateFresh && len(s.values) == 0 && len(extra) == 0 && !s.bindSet {
-		// Nothing to store (a Delete or Clear on a session that does
-		// not exist): create nothing, issue nothing.
-		s.dirty, s.cleared = nil, false
-		return writeResult{}, nil
-	}
-	ops := make([]any, 0, 3*len(s.values)+len(extra)+6)
-	for f, v := range s.values {
-		ops = append(ops, "s", f, v)
-	}
-	n := len(ops)
-	stored, oldTag := 0, ""
-	if s.state == statePending {
-		stored, oldTag = s.takenSize, keyTag(storeKey(s.st.opts.KeyPrefix, s.oldID))
-	}
-	w := writeReq{mode: modeCreate, created: s.created, deadline: s.deadline, stored: stored}
-	if s.state == statePending {
-		w.take, w.nonce = takeKey(storeKey(s.st.opts.KeyPrefix, s.oldID)), s.takeNonce
-	}
-	for range 3 {
-		s.setID(newID())
-		bops, idx := s.bindingOps(keyTag(s.key()), oldTag, true)
-		w.ops, w.idx = append(append(ops[:n], bops...), extra...), idx
-		res, err := s.st.write(ctx, s.key(), now, w)
-		if err == errExists {
-			continue
-		}
-		if err == errTakeLost {
-			// Destroyed while renewed: what this request set starts a
-			// new session, without the destroyed one's data.
-			s.fresh()
-			s.takeNonce = ""
-			s.clearToken = true
-			s.applyPending(nil)
-			return s.flush(ctx, now, extra, existingOnly, final)
-		}
-		if err != nil {
-			if final || errors.Is(err, ErrUnavailable) {
-				s.undoTake(ctx, now, err)
-			}
-			return res, err
-		}
-		kind := EventCreated
-		if s.state == statePending {
-			kind = EventRenewed
-		}
-		s.takeNonce = ""
-		s.issue = true
-		s.loaded = true
-		s.revKnown = false // the create wrote every value: its revision is current
-		s.written(res)
-		s.revKnown = true
-		s.st.emit(ctx, Event{Kind: kind})
-		return res, nil
-	}
-	err := unavailable("create", errExists)
-	s.undoTake(ctx, now, err)
-	return writeResult{}, err
-}
-
-// undoTake restores the record a pending Renew took, when its new record
-// could not be written (cause, or nil when the request is abandoned): the
-// session goes back to its old id, its pending changes kept, and fails
-// from then on with cause, so that nothing this request set can land in
-// the old record. A new record whose reply was lost is removed.
-func (s *Session) undoTake(ctx context.Context, now time.Time, cause error) {
-	if s.state != statePending || s.takeNonce == "" {
-		return
-	}
-	oldKey := storeKey(s.st.opts.KeyPrefix, s.oldID)
-	if errors.Is(cause, ErrUnavailable) && s.idKey != oldKey {
-		// The create may have run: its record must not outlive it.
-		rctx, cancel := s.st.storeCtx(context.WithoutCancel(ctx))
-		s.st.client.Del(rctx, s.idKey)
-		cancel()
-	}
-	s.st.untake(ctx, oldKey, s.takeNonce, now)
-	s.setID(s.oldID)
-	s.state = stateLive
-	s.issue, s.clearToken = false, false
-	s.takeNonce = ""
-	if cause != nil && s.err == nil {
-		s.err = cause
-	}
-}
-
-// written records a successful write.
-func (s *Session) written(res writeResult) {
-	// When another request wrote between this one's read and this write
-	// (an Incr, which does not check), the view is not current: keep the
-	// revision read, so that a later optimistic save still sees it.
-	if !s.revKnown || res.rev == s.rev+1 {
-		s.rev = res.rev
-	}
-	s.user, s.label = s.binding()
-	s.bindSet = false
-	s.state = stateLive
-	s.deadline = res.deadline
-	if s.created.IsZero() {
-		s.created = res.created
-	}
-	s.dirty, s.cleared, s.refreshDue = nil, false, false
-	s.noteSeen(res.seen)
-}
-
-// noteSeen keeps the first last-use time the store reports in this
-// request: later reads see the time this request's own writes left.
-func (s *Session) noteSeen(t time.Time) {
-	if !s.seenKnown {
-		s.seen, s.seenKnown = t, true
-	}
-}
 
 // Get returns the value stored under key, decoded into a T. It reports
 // false when the key is absent; absence is not an error. It fails with an
@@ -575,7 +161,7 @@ func (s *Session) Incr(key string, delta int64) (int64, error) {
 		return 0, errDiscarded
 	}
 	f := dataPrefix + key
-	res, err := s.flush(s.ctx, s.st.now(), []any{"i", f, delta}, s.committed, false)
+	res, err := s.flush(s.ctx, s.st.now(), []any{"i", f, delta}, s.committed)
 	if err == errGone {
 		return 0, fmt.Errorf("%w: incr would start a session", ErrCommitted)
 	}
@@ -638,7 +224,7 @@ func (s *Session) Update(fn func(s *Session) error) error {
 			s.mu.Unlock()
 			return err
 		}
-		_, err = s.flush(s.ctx, s.st.now(), nil, s.committed, false)
+		_, err = s.flush(s.ctx, s.st.now(), nil, s.committed)
 		s.updating = false
 		if errors.Is(err, ErrConflict) {
 			s.dirty, s.cleared, s.err = dirty, cleared, nil
@@ -718,15 +304,19 @@ func (s *Session) Flashes() ([]string, error) {
 	return msgs, nil
 }
 
-// Renew gives the session a new id and kills the old one, keeping the data
-// and the absolute deadline. Call it on login and on any change of
-// privilege, to defeat session fixation. The old record is taken (it reads
-// as missing at once) now; the new one is written, and the client given
-// its new token, at Save. Should the new record fail to be written at Save,
-// the old one is restored and Save fails; an Incr that fails on a value
-// (ErrNotInteger, ErrOutOfRange, ErrTooLarge) in between leaves the Renew
-// standing. After the response was committed Renew fails with ErrCommitted
-// (the new token could not be sent).
+// Renew replaces the session's credential and kills the old one, keeping
+// the session, its data, its handle and its absolute deadline. Call it on
+// login and on any change of privilege, to defeat session fixation. It
+// costs no round trip of its own: the new secret is written with the
+// request's next write (at Save, or an Incr or Update before it), in the
+// same script as the request's changes, and the old secret dies when
+// that script runs; the client gets its new token in this response. Until
+// then the old credential still works, for this request and others.
+// Should the Renew's write fail, nothing of it stands and Save fails;
+// should its outcome be unknown (its reply lost twice), Save fails closed:
+// the client is given neither the new credential nor, by this response,
+// the old one again. After the response was committed Renew fails with
+// ErrCommitted (the new token could not be sent).
 func (s *Session) Renew() error {
 	if s == nil {
 		return ErrNoSession
@@ -744,37 +334,21 @@ func (s *Session) Renew() error {
 	}
 	s.resolve()
 	if s.state != stateToken && s.state != stateLive {
-		// Not in the store (or renewed already): the new id is drawn
-		// when the session is first written.
+		// Not in the store: a new session is created with a credential
+		// of its own.
 		return nil
 	}
-	nonce := newNonce()
-	now := s.st.now()
-	rec, err := s.st.take(s.ctx, s.key(), nonce, now)
-	if err != nil {
-		s.err = err
-		return err
+	if !s.renew {
+		s.renew, s.next = true, s.cred.renewed()
 	}
-	s.clearToken = true
-	if rec == nil {
-		// It ended meanwhile: what this request set starts a new one.
-		s.fresh()
-		s.applyPending(nil)
-		return nil
-	}
-	s.oldID, s.takeNonce, s.takenSize = s.id, nonce, rec.size
-	s.user, s.label = rec.user, rec.label
-	s.applyPending(rec.values)
-	s.created, s.deadline = rec.created, rec.deadline
-	s.noteSeen(rec.seen)
-	s.state, s.loaded, s.issue, s.refreshDue = statePending, true, false, false
 	return nil
 }
 
 // Destroy deletes the session from the store at once and, at Save, tells
 // the client to drop its token. The Session stays usable as a new, empty
 // session: a later Set starts a new one (for example to carry a "logged
-// out" flash message).
+// out" flash message). A credential that a Renew elsewhere replaced ends
+// nothing: it only loses its token.
 func (s *Session) Destroy() error {
 	if s == nil {
 		return ErrNoSession
@@ -785,23 +359,21 @@ func (s *Session) Destroy() error {
 		return errDiscarded
 	}
 	s.resolve()
-	key := s.key()
-	if s.state == statePending {
-		// Renewed in this request: the record waits under the old id's
-		// take key, which must go too, or a read could restore it.
-		key = storeKey(s.st.opts.KeyPrefix, s.oldID)
-	}
-	if s.state == stateToken || s.state == stateLive || s.state == statePending {
-		if err := s.st.remove(s.ctx, key, s.user); err != nil {
-			s.err = err
+	if s.state == stateToken || s.state == stateLive {
+		ended, err := s.st.remove(s.ctx, s.key, s.cred.verifier())
+		if err != nil {
+			if !callerGone(err) {
+				s.err = err
+			}
 			return err
 		}
 		s.clearToken = true
-		s.st.emit(s.ctx, Event{Kind: EventDestroyed, Count: 1})
+		if ended {
+			s.st.emit(s.ctx, Event{Kind: EventDestroyed, Count: 1})
+		}
 	}
 	s.fresh()
 	s.dirty, s.cleared, s.issue, s.rewrite, s.bindSet = nil, false, false, false, false
-	s.takeNonce = ""
 	s.persist, s.persistSet = persistDefault, false // a later session is a new one
 	return nil
 }
@@ -813,8 +385,8 @@ var errDiscarded = fmt.Errorf("%w: the session was discarded (the handler panick
 // BindUser binds the session to a user, for the per-user index: listing a
 // user's sessions (Store.ListSessions), ending one (RevokeSession) or all
 // of them (DestroyUserSessions). Call it at login, after Renew: the
-// binding is written at Save with the renewed record, in the same round
-// trip. label is the app's short description of the session (a user
+// binding is written at Save with the Renew, in the same script, and the
+// index entry in the same round trip. label is the app's short description of the session (a user
 // agent, a device name), cut to MaxLabelLen bytes; it is listed with it.
 // Binding a session bound to another user (a shared computer) leaves the
 // first user's index and drops the first user's data (only this request's
@@ -864,8 +436,9 @@ func (s *Session) BoundUser() (string, error) {
 }
 
 // Handle returns the session's handle, as Store.ListSessions shows it, or
-// "" for a session not in the store yet. It changes with Renew (after
-// Save).
+// "" for a session not in the store (or whose credential the store does
+// not verify; it loads the session when needed). It stays the same for
+// the session's whole life, across Renew.
 func (s *Session) Handle() string {
 	if tag := s.tag(); tag != "" {
 		return handleOf(tag)

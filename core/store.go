@@ -2,7 +2,6 @@ package sessions
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -20,7 +19,7 @@ type transport interface {
 	present(c Carrier) bool
 	// write gives the client a token for id; deadline is the session's
 	// absolute deadline, persist its cookie-lifetime choice.
-	write(c Carrier, id sessionID, deadline, now time.Time, persist persistChoice)
+	write(c Carrier, id credential, deadline, now time.Time, persist persistChoice)
 	// clear tells the client to drop its token.
 	clear(c Carrier)
 	// vary names the request headers the transport reads, for Vary.
@@ -29,7 +28,7 @@ type transport interface {
 
 // token is what a transport read from a request.
 type token struct {
-	id      sessionID
+	id      credential
 	rewrite bool          // reissue it: an old key sealed it, or it nears its expiry
 	persist persistChoice // the cookie-lifetime choice it carries
 }
@@ -83,7 +82,7 @@ func newStore(client redis.UniversalClient, so StoreOptions) (*Store, error) {
 		return nil, fmt.Errorf("%w: WaitReplicas needs a single-node or Sentinel client, not a Cluster", ErrInvalidOptions)
 	}
 	st := &Store{client: client, opts: opts, now: time.Now}
-	st.args = scriptArgs{idle: opts.IdleTimeout.Milliseconds(), max: opts.MaxSize, journal: st.journalTTL().Milliseconds()}
+	st.args = scriptArgs{idle: opts.IdleTimeout.Milliseconds(), max: opts.MaxSize, journal: st.journalAge().Milliseconds()}
 	if _, ok := client.(*redis.Client); opts.LocalCache > 0 && !ok {
 		return nil, fmt.Errorf("%w: LocalCache needs a single-node or Sentinel client, not %T: a Cluster's invalidations come from every primary", ErrInvalidOptions, client)
 	}
@@ -217,94 +216,16 @@ func (st *Store) Finish(ctx context.Context, c Carrier, s *Session) error {
 // request: nothing more is saved, and no token is sent. Integrations call
 // it when the handler panicked, so that a framework's recovery middleware
 // answering through the same response never commits a half-done request.
-// Changes already saved stay; a Renew whose new record was not written yet
-// is undone, so a crash does not log the user out.
+// Changes already saved stay (Incr and Update write at once); a Renew not
+// written yet is dropped, so a crash neither logs the user out nor hands
+// out a new credential.
 func (st *Store) Discard(s *Session) {
 	if s == nil {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.undoTake(s.ctx, st.now(), nil)
-	s.dirty, s.cleared, s.persistSet = nil, false, false
+	s.dirty, s.cleared, s.persistSet, s.renew, s.bindSet = nil, false, false, false, false
 	s.issue, s.clearToken, s.rewrite = false, false, false
 	s.discarded, s.committed = true, true
-}
-
-// save is Save with s.mu held. Its writes finish whatever the request's
-// context does (a client that went away must not lose the changes its
-// handler made, nor have its session counted as a store outage): they
-// run on ctx without its cancellation, bounded by StoreOptions.Timeout.
-func (st *Store) save(ctx context.Context, c Carrier, s *Session) error {
-	if s.discarded {
-		return nil
-	}
-	ctx = context.WithoutCancel(ctx)
-	if s.err != nil {
-		return s.err
-	}
-	now := st.now()
-	var ferr error
-	switch {
-	case s.hasChanges():
-		// After the commit no token can reach the client: only a session
-		// already in the store can take changes.
-		if _, err := s.flush(ctx, now, nil, s.committed, true); err != nil {
-			switch {
-			case err == errGone:
-				err = fmt.Errorf("%w: the changes would start a session", ErrCommitted)
-			case errors.Is(err, ErrUnavailable):
-				s.err = err
-			}
-			if !s.issue || s.state != stateLive || s.committed {
-				return err
-			}
-			// An earlier write of this request (an Incr after Renew)
-			// created the session: its token must still reach the
-			// client, or the failed save would log the user out.
-			ferr = err
-		}
-	case s.refreshDue && s.state == stateLive:
-		// A read-only request: the idle TTL and last-seen time are
-		// written at most once per RefreshInterval. The data was read
-		// fine, so a failure here does not fail the request; the
-		// session may end up to one interval early.
-		s.st.refresh(ctx, s.key(), now)
-	}
-	s.refreshDue = false
-	if s.persistSet && s.state == stateToken && !s.committed {
-		// A new RememberMe choice reissues the cookie: only for a
-		// session that is still in the store.
-		if err := s.ensure(); err != nil {
-			return err
-		}
-	}
-	if s.committed {
-		return nil // the header is out: no token, Vary or Cache-Control can follow
-	}
-	tok := true
-	switch {
-	case s.issue, (s.rewrite || s.persistSet) && s.state == stateLive:
-		st.tr.write(c, s.id, s.deadline, now, s.persist)
-	case s.clearToken:
-		st.tr.clear(c)
-	default:
-		tok = false
-	}
-	if !s.varied && (tok || s.state != stateUnread || st.tr.present(c)) {
-		// The response may depend on the session: shared caches must
-		// key it by the token (cached pages must not leak between
-		// users), and must not store one that carries a token at all.
-		// A request that carries a token gets Vary even when the
-		// handler has not read the session yet: it may still do so
-		// once the header is out.
-		c.AddHeader("Vary", st.tr.vary())
-		s.varied = true
-	}
-	if tok && !s.noStore {
-		c.AddHeader("Cache-Control", "no-store")
-		s.noStore = true
-	}
-	s.issue, s.clearToken, s.rewrite, s.persistSet = false, false, false, false
-	return ferr
 }

@@ -36,6 +36,8 @@ func commonChecks() []check {
 		{"store-cut", checkStoreCut},
 		{"store-stall", checkStoreStall},
 		{"parity", checkParity},
+		{"one-key", checkOneKey},
+		{"accounts-by-binding", checkAccountsByBinding},
 	}, accountChecks()...)
 }
 

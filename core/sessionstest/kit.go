@@ -137,19 +137,19 @@ func (f *fixture) clientWith(t testing.TB, token string) *client {
 	return c
 }
 
-// keys returns the session records under f's prefix: the keys
-// prefix + "{tag}". The other keys under it are the records' journal
-// entries (prefix + "{tag}:nonce"), which live a few seconds after a
-// write so that a retried write is recognised, and hold no session.
+// keys returns the keys under f's prefix but the per-user indexes
+// (prefix + "u:{...}"): a session is one key for its whole life, and
+// nothing else (no journal key, no key taken by a Renew), so these are
+// the session records.
 func (f *fixture) keys(t testing.TB) []string {
 	t.Helper()
-	var records []string
+	var out []string
 	for _, k := range f.raw.keys(t, f.so.KeyPrefix) {
-		if recordKey(f.so.KeyPrefix, k) {
-			records = append(records, k)
+		if !strings.HasPrefix(k, f.so.KeyPrefix+"u:{") {
+			out = append(out, k)
 		}
 	}
-	return records
+	return out
 }
 
 // recordKey reports whether key, under prefix, names a session record.

@@ -23,8 +23,10 @@ func wantFresh(t testing.TB, c *client, what, k string) {
 	}
 }
 
-// checkRenew: Renew changes the token and kills the old one; the new token
-// carries the data; one record remains.
+// checkRenew: Renew changes the token and kills the old one at once; the
+// new token carries the data; the session stays the one key it was (a
+// Renew replaces the secret in place), and the old token can neither
+// change nor end it.
 func checkRenew(t *testing.T, s *suite) {
 	f := s.setup(t, sessions.StoreOptions{})
 	c := f.client(t)
@@ -38,11 +40,18 @@ func checkRenew(t *testing.T, s *suite) {
 	if !r.set || r.token == old {
 		t.Fatalf("POST /renew: token set %v, changed %v; want a new token", r.set, r.token != old)
 	}
-	f.wantKeys(t, 1, "after renew")
-	if f.raw.exists(t, oldKey) {
-		t.Error("after renew: the old record is still in the store")
+	if key := f.onlyKey(t); key != oldKey {
+		t.Error("after renew: the session moved to another key")
 	}
 	wantFresh(t, f.clientWith(t, old), "the token from before renew", "a")
+	// The old token's writes and logout start or end a session of its
+	// own, never the renewed one.
+	stale := f.clientWith(t, old)
+	stale.set("a", "stale")
+	if r := stale.do(http.MethodPost, "/destroy", nil); r.status != http.StatusOK {
+		t.Errorf("POST /destroy with the old token: status %d", r.status)
+	}
+	f.clientWith(t, old).do(http.MethodPost, "/destroy", nil)
 	c.wantValue("a", "1")
 	c.wantValue("user", "ada")
 	f.wantKeys(t, 1, "after using both tokens")

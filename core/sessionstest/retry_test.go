@@ -157,9 +157,10 @@ func TestLostReplyRetriedAfterAnotherWrite(t *testing.T) {
 	}
 }
 
-// A Renew whose take ran on the server but whose reply came too late (the
-// client gave up, and does not retry) undoes the take before it fails: the
-// session is still there for the next request.
+// A Renew whose script ran on the server but whose reply came too late
+// (the client gave up, and go-redis does not retry) is sent once more with
+// the same nonce: the script recognises its own retry, and the Renew
+// stands, with the data, under the new token only.
 func TestRenewReplyAfterTimeout(t *testing.T) {
 	e := newEnv(t, Harness{})
 	prefix := newPrefix()
@@ -170,33 +171,39 @@ func TestRenewReplyAfterTimeout(t *testing.T) {
 	st := cookieKit(e).newStore(t, p.url("max_retries=-1"), sessions.StoreOptions{KeyPrefix: prefix, Timeout: 300 * time.Millisecond})
 	prev := mint(t, st, map[string]string{"user": "ada"})
 
-	var renewErr error
-	release := func() {}
-	_, saveErr := roundTrip(t, st, prev, func(s *sessions.Session) {
-		// Read first, so that the take is the first command held.
+	var release func()
+	resp, saveErr := roundTrip(t, st, prev, func(s *sessions.Session) {
 		if _, _, err := sessions.Get[string](s, "user"); err != nil {
 			t.Fatalf("Get: %v", err)
 		}
-		release = p.holdNextReply()
-		renewErr = s.Renew()
+		if err := s.Renew(); err != nil {
+			t.Fatal(err)
+		}
+		release = p.holdNextReply() // the Renew's write, at Save
 	})
 	release()
-	if !errors.Is(renewErr, sessions.ErrUnavailable) || saveErr == nil {
-		t.Fatalf("Renew with its reply held past the timeout: Renew %v, Save %v; want ErrUnavailable and a failed Save", renewErr, saveErr)
+	if saveErr != nil || len(resp.Cookies()) != 1 {
+		t.Fatalf("Renew with its first reply held past the timeout: Save %v, %d cookies; want the Renew resent, standing", saveErr, len(resp.Cookies()))
 	}
-	var (
-		v   string
-		err error
-	)
-	roundTrip(t, st, prev, func(s *sessions.Session) { v, _, err = sessions.Get[string](s, "user") })
-	if err != nil || v != "ada" {
-		t.Errorf("the session after a Renew that timed out: user = %q, %v; want ada", v, err)
+	var v string
+	roundTrip(t, st, resp, func(s *sessions.Session) { v, _, _ = sessions.Get[string](s, "user") })
+	if v != "ada" {
+		t.Errorf("the renewed session: user = %q, want ada", v)
+	}
+	roundTrip(t, st, prev, func(s *sessions.Session) { v, _, _ = sessions.Get[string](s, "user") })
+	if v != "" {
+		t.Errorf("the token from before the Renew still reads user %q", v)
+	}
+	if n := len(records(t, raw, prefix)); n != 1 {
+		t.Errorf("%d records, want 1", n)
 	}
 }
 
-// A take whose command reaches the store only after the client gave up
-// (and undid it) takes nothing: the session is still there afterwards.
-func TestRenewTakeDelayedPastTimeout(t *testing.T) {
+// A Renew whose outcome stays unknown (sent twice, both held past the
+// timeout) fails closed: Save fails with ErrUnavailable and gives the
+// client no token, neither the new one (not confirmed) nor the old one
+// again (which the Renew, once it lands, has killed).
+func TestRenewFailsClosed(t *testing.T) {
 	e := newEnv(t, Harness{})
 	prefix := newPrefix()
 	raw := dialRESP(t, e)
@@ -204,15 +211,18 @@ func TestRenewTakeDelayedPastTimeout(t *testing.T) {
 	p := startProxy(t, e)
 	st := cookieKit(e).newStore(t, p.url("max_retries=-1"), sessions.StoreOptions{KeyPrefix: prefix, Timeout: 200 * time.Millisecond})
 	prev := mint(t, st, map[string]string{"user": "ada"})
-	var renewErr error
-	release := func() {}
-	roundTrip(t, st, prev, func(s *sessions.Session) {
-		release = p.delayNextCommand()
-		renewErr = s.Renew()
+	var release func()
+	resp, saveErr := roundTrip(t, st, prev, func(s *sessions.Session) {
+		if _, _, err := sessions.Get[string](s, "user"); err != nil {
+			t.Fatalf("Get: %v", err)
+		}
+		s.Renew()
+		s.BindUser("ada", "laptop")
+		release = p.delayCommands(0) // every command from here on
 	})
-	release() // the take reaches the store now, after its undo
-	if !errors.Is(renewErr, sessions.ErrUnavailable) {
-		t.Fatalf("Renew with its take delayed past the timeout: %v, want ErrUnavailable", renewErr)
+	release() // the two sends reach the store now: the Renew lands
+	if !errors.Is(saveErr, sessions.ErrUnavailable) || len(resp.Cookies()) != 0 {
+		t.Fatalf("Renew whose outcome is unknown: Save %v, %d cookies; want ErrUnavailable and none", saveErr, len(resp.Cookies()))
 	}
 	time.Sleep(100 * time.Millisecond)
 	var (
@@ -220,7 +230,48 @@ func TestRenewTakeDelayedPastTimeout(t *testing.T) {
 		err error
 	)
 	roundTrip(t, st, prev, func(s *sessions.Session) { v, _, err = sessions.Get[string](s, "user") })
-	if err != nil || v != "ada" {
-		t.Errorf("after a take that arrived late: user = %q, %v; want ada", v, err)
+	if err != nil || v != "" {
+		t.Errorf("the old token after a Renew that landed unconfirmed: user = %q, %v; want a fresh session", v, err)
+	}
+}
+
+// A write whose reply is lost is retried only after more writes than the
+// journal keeps came in between: its entry was pruned, so the retry cannot
+// be told from a new write. It is refused (ErrUnavailable, outcome
+// unknown) and applied once, never twice.
+func TestRetryBeyondHorizonRefused(t *testing.T) {
+	st, p, _, _ := retryStore(t)
+	prev := mint(t, st, map[string]string{"x": "1"})
+	p.reset()
+	release := p.holdNextReply()
+	done := make(chan error, 1)
+	go func() {
+		_, err := roundTrip(t, st, prev, func(s *sessions.Session) {
+			if _, err := s.Incr("n", 1); err != nil {
+				done <- err
+			}
+		})
+		done <- err
+	}()
+	for deadline := time.Now().Add(5 * time.Second); len(p.commands()) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("A's Incr never reached the proxy")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	const others = 70 // more than the journal keeps
+	for range others {
+		if _, err := roundTrip(t, st, prev, func(s *sessions.Session) { s.Incr("n", 1) }); err != nil {
+			t.Fatalf("another write: %v", err)
+		}
+	}
+	release()
+	if err := <-done; !errors.Is(err, sessions.ErrUnavailable) {
+		t.Fatalf("A's Incr retried past the journal's horizon: %v, want ErrUnavailable (outcome unknown)", err)
+	}
+	var n int64
+	roundTrip(t, st, prev, func(s *sessions.Session) { n, _ = s.Incr("n", 0) })
+	if n != others+1 {
+		t.Errorf("n = %d, want %d: A's Incr applied once", n, others+1)
 	}
 }
