@@ -71,7 +71,11 @@ func probe(url string, n int, wait time.Duration) error {
 			return fmt.Errorf("GET %s (visit %d): %w", url, i, err)
 		}
 		if got != i {
-			return fmt.Errorf("GET %s (visit %d): count %d, want %d (the session cookie was not kept?)", url, i, got, i)
+			hint := ""
+			if got == 1 {
+				hint = " (a new session: the cookie was not kept?)"
+			}
+			return fmt.Errorf("GET %s (visit %d): count %d, want %d%s", url, i, got, i, hint)
 		}
 		counts = append(counts, strconv.Itoa(got))
 	}
