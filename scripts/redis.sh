@@ -31,7 +31,15 @@ start_redis() {
 
 stop_redis() {
   if [ -n "${_redis_dir:-}" ] && [ -f "$_redis_dir/redis.pid" ]; then
-    kill "$(cat "$_redis_dir/redis.pid")" 2>/dev/null || true
+    local pid
+    pid=$(cat "$_redis_dir/redis.pid")
+    kill "$pid" 2>/dev/null || true
+    # It writes its last log lines on the way out: let it go before the
+    # folder is removed (else a redis.log outlives the rm -rf).
+    for _ in $(seq 50); do
+      ps -o stat= -p "$pid" 2>/dev/null | grep -qv '^ *Z' || break
+      sleep 0.1
+    done
   fi
   [ -n "${_redis_dir:-}" ] && rm -rf "$_redis_dir"
   _redis_dir=

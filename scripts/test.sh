@@ -4,9 +4,12 @@
 # replica, all on free loopback ports; runs vet and the race-enabled tests of
 # every module in go.work against the single server, then the conformance
 # kit and the programs' contract test against the Cluster and the Sentinel
-# set-up; then the fault tests under load on fresh rigs (core/faults_test.go,
-# SESSIONS_FAULT_TESTS=1: their measured numbers show in the output);
-# builds, vets, tests and tidy-checks each module alone
+# set-up; checks a user's install (scripts/installcheck.sh: the modules
+# written as a module proxy by scripts/release.sh -o, each README quick
+# start got, built and run from it in a fresh module outside the
+# repository); then the fault tests under load on fresh rigs
+# (core/faults_test.go, SESSIONS_FAULT_TESTS=1: their measured numbers show
+# in the output); builds, vets, tests and tidy-checks each module alone
 # (GOWORK=off, so a missing require shows); and always stops the servers it
 # started.
 #
@@ -52,6 +55,13 @@ for topo in cluster sentinel; do
   (cd examples && REDICT_URL=$url go test -count=1 -timeout 10m -run 'TestContract' ./internal/contract) \
     || { echo "the programs' contract fails on the $topo"; status=1; }
 done
+
+echo "== a user's install: scripts/release.sh -o, then each README quick start got, built and run outside the repository"
+# scripts/installcheck.sh: the modules as zips from a file module proxy, in
+# fresh modules (GOWORK=off, no replace), against the single server.
+t0=$(date +%s)
+bash scripts/installcheck.sh || { echo "the install check fails"; status=1; }
+echo "== install check: $(($(date +%s) - t0)) s"
 
 echo "== faults under load, on fresh rigs (core/faults_test.go: failover, slot migration, kills, pause, maxmemory)"
 # They kill, stop and pause servers, so they run here alone, one after the
