@@ -128,3 +128,21 @@ func (st *Store) failed(ctx context.Context, op string, start time.Time, err err
 	st.emit(ctx, Event{Kind: EventStoreError, Op: op, Err: err, Duration: st.now().Sub(start)})
 	return err
 }
+
+// unavailable wraps a client error as ErrUnavailable with context. Client
+// errors carry no session data: keys are hashes and values travel as
+// arguments, which go-redis does not echo.
+func unavailable(op string, err error) error {
+	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
+}
+
+// storeCtx bounds a store operation by StoreOptions.Timeout. Its cause
+// tells the store's timeout (a store failure) from the end of the
+// caller's context (the caller's; see failed).
+func (st *Store) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, st.opts.Timeout, errStoreTimeout)
+}
+
+// errStoreTimeout is the cause of a store call's context that reached
+// StoreOptions.Timeout.
+var errStoreTimeout = errors.New("sessions: store timeout")

@@ -229,3 +229,12 @@ func (st *Store) Discard(s *Session) {
 	s.issue, s.clearToken, s.rewrite = false, false, false
 	s.discarded, s.committed = true, true
 }
+
+// persistChoice is a session's cookie-lifetime choice (RememberMe).
+type persistChoice uint8
+
+const (
+	persistDefault persistChoice = iota // as CookieOptions.BrowserSession says
+	persistOn                           // a persistent cookie
+	persistOff                          // a browser-session cookie
+)
