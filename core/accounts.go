@@ -50,11 +50,11 @@ const MaxLabelLen = 200
 // signed in" page. It holds no id and no store key: Handle names the
 // session for RevokeSession, and cannot be turned into a credential.
 type SessionInfo struct {
-	Handle   string    // opaque and stable for the session's whole life, across Renew
-	Created  time.Time // when the session was created
-	LastSeen time.Time // its last use (exact to within StoreOptions.RefreshInterval)
-	Label    string    // what the app passed to BindUser
-	Current  bool      // it is the session ListSessions was given
+	Handle   string    `json:"handle"`   // opaque and stable for the session's whole life, across Renew
+	Created  time.Time `json:"created"`  // when the session was created
+	LastSeen time.Time `json:"lastSeen"` // its last use (exact to within StoreOptions.RefreshInterval)
+	Label    string    `json:"label"`    // what the app passed to BindUser
+	Current  bool      `json:"current"`  // it is the session ListSessions was given
 }
 
 // indexScript adds the members ARGV[3...] to a user's index (KEYS[1]),
@@ -73,6 +73,61 @@ for i = 3, #ARGV do redis.call('ZADD', k, score, ARGV[i]) end
 redis.call('PEXPIRE', k, keep)
 return redis.call('ZCARD', k)
 `)
+
+// admitScript takes a seat for the session ARGV[4] in a user's index
+// (KEYS[1]) under RefuseOverCap: it adds the entry (as indexScript does;
+// ARGV[1] now, ARGV[2] the entries' age limit) if the index holds fewer
+// than ARGV[3] entries, and returns 1; it returns 1 too when the entry is
+// there already, and 0, adding nothing, when the index is full.
+var admitScript = redis.NewScript(`
+local k = KEYS[1]
+local now, keep = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', k, '-inf', now - keep)
+if redis.call('ZSCORE', k, ARGV[4]) then return 1 end
+if redis.call('ZCARD', k) >= tonumber(ARGV[3]) then return 0 end
+local score = now
+local top = redis.call('ZREVRANGE', k, 0, 0, 'WITHSCORES')
+if top[2] and tonumber(top[2]) >= score then score = tonumber(top[2]) + 1 end
+redis.call('ZADD', k, score, ARGV[4])
+redis.call('PEXPIRE', k, keep)
+return 1
+`)
+
+// admit takes a seat for the session, under RefuseOverCap, in user's
+// index, atomically: of logins at once, as many as there are free seats
+// get one. A full index is pruned of the entries of sessions that ended
+// (see userEntries) and tried once more; then the login is refused with
+// ErrTooManySessions. A seat taken by a login whose save never comes is
+// pruned like the entry of an ended session.
+func (s *Session) admit(ctx context.Context, user string) error {
+	tag := keyTag(s.key)
+	if s.admitted == user+"\x00"+tag {
+		return nil
+	}
+	st := s.st
+	for attempt := 0; ; attempt++ {
+		sctx, cancel := st.storeCtx(ctx)
+		start := st.now()
+		ok, err := admitScript.Run(sctx, st.client, []string{st.indexKey(user)},
+			start.UnixMilli(), st.indexKeep().Milliseconds(), st.opts.MaxSessionsPerUser, tag).Bool()
+		if err != nil {
+			err = st.failed(sctx, "index", start, err)
+		}
+		cancel()
+		switch {
+		case err != nil:
+			return err
+		case ok:
+			s.admitted = user + "\x00" + tag
+			return nil
+		case attempt > 0:
+			return fmt.Errorf("%w: %d sessions already", ErrTooManySessions, st.opts.MaxSessionsPerUser)
+		}
+		if _, _, err := st.userEntries(ctx, user); err != nil {
+			return err
+		}
+	}
+}
 
 // endScript ends the session at KEYS[1] if it is bound to user ARGV[1]:
 // a session bound to another user since is left alone. It returns 1 when
@@ -201,7 +256,7 @@ func (st *Store) pipeline(ctx context.Context, fn func(redis.Pipeliner)) error {
 		if err == nil || attempt > 0 || !noScript(cmds) {
 			return err
 		}
-		for _, s := range []*redis.Script{writeScript, indexScript, endScript, removeScript} {
+		for _, s := range []*redis.Script{writeScript, indexScript, endScript, removeScript, admitScript, lockScript} {
 			if err := s.Load(ctx, st.client).Err(); err != nil {
 				return err
 			}
@@ -305,9 +360,21 @@ func (st *Store) ListSessions(ctx context.Context, user string, current *Session
 }
 
 // RevokeSession ends the session of user named by handle (from
-// ListSessions) at once, wherever it is in use. It returns how many
-// sessions it ended: 0 when handle names no live session of user.
-func (st *Store) RevokeSession(ctx context.Context, user, handle string) (int, error) {
+// ListSessions) at once, wherever it is in use, and returns how many
+// sessions it ended: 0 when handle names no live session of user. current
+// is the session of the request at hand (or nil, from a background job):
+// should handle name it, it is destroyed as Session.Destroy does, and its
+// token is cleared in this response.
+func (st *Store) RevokeSession(ctx context.Context, user, handle string, current *Session) (int, error) {
+	if handle != "" && current.Handle() == handle {
+		if u, err := current.BoundUser(); err != nil || u != user {
+			return 0, err
+		}
+		if err := current.Destroy(); err != nil {
+			return 0, err
+		}
+		return 1, nil
+	}
 	live, _, err := st.userEntries(ctx, user)
 	if err != nil {
 		return 0, err

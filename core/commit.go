@@ -68,6 +68,13 @@ type Session struct {
 	bindUser   string // BindUser's pending binding, written at Save
 	bindLabel  string
 	bindSet    bool
+	admitted   string    // RefuseOverCap: the index entry BindUser took a seat with
+	authAt     time.Time // when the bound user last proved who they are
+	reauth     bool      // Reauthenticated: authAt is to be written
+	holder     string    // this request's name as a lock holder (Lock)
+	locked     bool      // the request holds the session's lock
+	unlocking  bool      // the next write releases the lock (save)
+	drawn      bool      // the credential of a session not in the store yet was drawn (RefuseOverCap)
 	rev        int64 // the revision this request read (revKnown) or wrote
 	revKnown   bool
 	updating   bool  // Update is running: every write checks rev
@@ -102,8 +109,8 @@ func (s *Session) fresh() {
 	s.state, s.isNew, s.loaded, s.refreshDue, s.renew = stateFresh, true, true, false, false
 	s.values = nil
 	s.created, s.seen, s.deadline = time.Time{}, time.Time{}, time.Time{}
-	s.user, s.label = "", ""
-	s.revKnown = false
+	s.user, s.label, s.authAt = "", "", time.Time{}
+	s.revKnown, s.locked = false, false
 }
 
 // callerGone reports whether err is the end of the caller's context (the
@@ -141,6 +148,9 @@ func (s *Session) ensure() error {
 	s.state, s.loaded = stateLive, true
 	s.created, s.deadline = rec.created, rec.deadline
 	s.user, s.label = rec.user, rec.label
+	if !s.bindSet && !s.reauth {
+		s.authAt = rec.authAt
+	}
 	s.rev, s.revKnown = rec.rev, true
 	s.refreshDue = now.Sub(rec.seen) >= s.st.opts.RefreshInterval
 	s.noteSeen(rec.seen)
@@ -181,7 +191,7 @@ func (s *Session) setField(f, val string, del bool) {
 }
 
 func (s *Session) hasChanges() bool {
-	return len(s.dirty) > 0 || s.cleared || s.renew || s.bindSet
+	return len(s.dirty) > 0 || s.cleared || s.renew || s.bindSet || s.reauth
 }
 
 // binding returns the user and label the session is to be stored with.
@@ -193,15 +203,27 @@ func (s *Session) binding() (user, label string) {
 }
 
 // bindingOps returns the ops that write a pending binding (or, for a
-// create, the binding the session has), and the index addition that goes
-// with writing the session under tag. An entry of another user the
-// session was bound to before is left to pruning (see accounts.go).
+// create, the binding the session has) with its authentication time, or a
+// pending Reauthenticated, and the index addition that goes with writing
+// the session under tag (unless RefuseOverCap's admission made it). An
+// entry of another user the session was bound to before is left to
+// pruning (see accounts.go).
 func (s *Session) bindingOps(tag string, create bool) (ops []any, idx []indexOp) {
 	user, label := s.binding()
-	if user == "" || !(s.bindSet || create) {
+	if user == "" {
 		return nil, nil
 	}
-	return []any{"s", fieldUser, user, "s", fieldLabel, label}, []indexOp{{user: user, tag: tag}}
+	if s.bindSet || create {
+		ops = []any{"s", fieldUser, user, "s", fieldLabel, label, "s", fieldAuth, strconv.FormatInt(s.authAt.UnixMilli(), 10)}
+		if s.admitted != user+"\x00"+tag {
+			idx = []indexOp{{user: user, tag: tag}}
+		}
+		return ops, idx
+	}
+	if s.reauth {
+		ops = []any{"s", fieldAuth, strconv.FormatInt(s.authAt.UnixMilli(), 10)}
+	}
+	return ops, nil
 }
 
 // lateChange reports, with s.mu held, whether a change made now could never
@@ -257,6 +279,14 @@ func (s *Session) update(ctx context.Context, now time.Time, extra []any) (write
 	ops = append(ops, bops...)
 	ops = append(ops, extra...)
 	w := writeReq{mode: modeUpdate, verifier: s.cred.verifier(), ops: ops, idx: idx}
+	if s.bindSet {
+		// A login starts the absolute lifetime anew: the anonymous part
+		// of a session never shortens the signed-in part.
+		w.deadline = now.Add(s.st.opts.AbsoluteTimeout)
+	}
+	if s.locked {
+		w.lock, w.unlock = s.holder, s.unlocking
+	}
 	if s.revKnown && (s.updating || (s.st.opts.Optimistic && (len(s.dirty) > 0 || s.cleared))) {
 		// Increments alone commute: only a change of values checks, but
 		// inside Update every write does (fn read the values its writes
@@ -268,6 +298,9 @@ func (s *Session) update(ctx context.Context, now time.Time, extra []any) (write
 		w.renew = next.verifier()
 	}
 	res, err := s.st.write(ctx, s.key, now, w)
+	if w.unlock || errors.Is(err, ErrConflict) && w.lock != "" {
+		s.locked = false // released with the write, or lost
+	}
 	switch {
 	case err == nil:
 		if s.renew {
@@ -322,8 +355,16 @@ func (s *Session) create(ctx context.Context, now time.Time, extra []any) (write
 		ops = append(ops, "s", f, v)
 	}
 	n := len(ops)
-	for range 3 {
-		s.setCred(newCredential())
+	for try := range 3 {
+		if !s.drawn || try > 0 {
+			s.setCred(newCredential())
+		}
+		s.drawn = false
+		if s.bindSet && s.st.opts.RefuseOverCap {
+			if err := s.admit(ctx, s.bindUser); err != nil {
+				return writeResult{}, err
+			}
+		}
 		bops, idx := s.bindingOps(keyTag(s.key), true)
 		w := writeReq{mode: modeCreate, verifier: s.cred.verifier(), created: s.created, deadline: s.deadline,
 			ops: append(append(ops[:n], bops...), extra...), idx: idx}
@@ -352,6 +393,7 @@ func (s *Session) create(ctx context.Context, now time.Time, extra []any) (write
 
 // written records a successful write.
 func (s *Session) written(res writeResult) {
+	s.reauth = false
 	// When another request wrote between this one's read and this write
 	// (an Incr, which does not check), the view is not current: keep the
 	// revision read, so that a later optimistic save still sees it.
@@ -385,17 +427,23 @@ func (st *Store) save(ctx context.Context, c Carrier, s *Session) error {
 	if s.discarded {
 		return nil
 	}
+	ctx = context.WithoutCancel(ctx)
+	// The lock ends with the save, should no write have released it.
+	defer s.unlock(ctx)
 	if s.err != nil {
 		return s.err
 	}
-	ctx = context.WithoutCancel(ctx)
 	now := st.now()
 	var ferr error
 	switch {
 	case s.hasChanges():
 		// After the commit no token can reach the client: only a session
-		// already in the store can take changes.
-		if _, err := s.flush(ctx, now, nil, s.committed); err != nil {
+		// already in the store can take changes. The write releases the
+		// session's lock, if this request holds it.
+		s.unlocking = true
+		_, err := s.flush(ctx, now, nil, s.committed)
+		s.unlocking = false
+		if err != nil {
 			switch {
 			case err == errGone:
 				err = fmt.Errorf("%w: the changes would start a session", ErrCommitted)

@@ -52,6 +52,20 @@ var (
 	// string.
 	ErrInvalidKey = errors.New("sessions: invalid key")
 
+	// ErrLocked reports that Session.Lock waited StoreOptions.LockWait
+	// while another request of the session held its lock. HTTP apps
+	// should answer 423.
+	ErrLocked = errors.New("sessions: session locked by another request")
+
+	// ErrTooManySessions reports a BindUser refused because the user has
+	// StoreOptions.MaxSessionsPerUser sessions already and
+	// StoreOptions.RefuseOverCap is set. HTTP apps should answer 409.
+	ErrTooManySessions = errors.New("sessions: too many sessions for the user")
+
+	// ErrNoUser reports a step that needs a user bound to the session
+	// (Session.Reauthenticated) on a session bound to none.
+	ErrNoUser = errors.New("sessions: no user bound to the session")
+
 	// ErrConflict reports an optimistic save whose session was changed by
 	// another request since this one read it.
 	ErrConflict = errors.New("sessions: session changed concurrently")

@@ -64,7 +64,12 @@ func ErrorMessage(err error) string {
 	case http.StatusRequestEntityTooLarge:
 		return "session too large"
 	case http.StatusConflict:
+		if errors.Is(err, ErrTooManySessions) {
+			return "too many sessions"
+		}
 		return "session changed concurrently"
+	case http.StatusLocked:
+		return "session locked"
 	}
 	return "session error"
 }
@@ -81,15 +86,19 @@ func ErrorBody(err error) string {
 // ErrorStatus maps a session error to an HTTP status: 503 for
 // ErrUnavailable (the store is down or slow), 413 for ErrTooLarge (the
 // request would grow the session past its limit), 409 for ErrConflict (an
-// optimistic save found the session changed), 500 for anything else.
+// optimistic save found the session changed) and ErrTooManySessions (a
+// login refused over the cap), 423 for ErrLocked (the session's lock is
+// held), 500 for anything else.
 func ErrorStatus(err error) int {
 	switch {
 	case errors.Is(err, ErrUnavailable):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrConflict):
+	case errors.Is(err, ErrConflict), errors.Is(err, ErrTooManySessions):
 		return http.StatusConflict
+	case errors.Is(err, ErrLocked):
+		return http.StatusLocked
 	default:
 		return http.StatusInternalServerError
 	}

@@ -61,8 +61,27 @@ type StoreOptions struct {
 
 	// MaxSessionsPerUser caps the sessions bound to one user (see
 	// Session.BindUser): a login past the cap ends that user's oldest
-	// sessions. Default 0: no cap.
+	// sessions, or, with RefuseOverCap, is refused. Default 0: no cap.
 	MaxSessionsPerUser int
+
+	// RefuseOverCap makes a BindUser that would pass MaxSessionsPerUser
+	// fail with ErrTooManySessions (answered 409) and bind nothing,
+	// instead of ending the user's oldest sessions: for licensed seats,
+	// or one session per kiosk. The cap then holds exactly under
+	// concurrency (the seat is taken in the user's index, atomically,
+	// when BindUser is called), and ending or revoking a session frees
+	// its seat at once. It needs MaxSessionsPerUser. Default false.
+	RefuseOverCap bool
+
+	// LockLease bounds how long Session.Lock's lock is held: a request
+	// that holds it longer (or died holding it) loses it, and its next
+	// write fails with ErrConflict. Default DefaultLockLease (10s); at
+	// least Timeout.
+	LockLease time.Duration
+
+	// LockWait bounds how long Session.Lock waits for another request's
+	// lock before it fails with ErrLocked. Default DefaultLockWait (5s).
+	LockWait time.Duration
 
 	// Optimistic makes every save of a session this request read check
 	// that no other request changed it since (its revision): if one did,
@@ -165,6 +184,12 @@ func (o StoreOptions) withDefaults() (StoreOptions, error) {
 	if o.Codec == nil {
 		o.Codec = JSONCodec{}
 	}
+	if o.LockLease == 0 {
+		o.LockLease = DefaultLockLease
+	}
+	if o.LockWait == 0 {
+		o.LockWait = DefaultLockWait
+	}
 	switch {
 	case strings.ContainsAny(o.KeyPrefix, "{}"):
 		return o, fmt.Errorf("%w: KeyPrefix must not hold { or }: the store puts a hash tag after it", ErrInvalidOptions)
@@ -178,6 +203,12 @@ func (o StoreOptions) withDefaults() (StoreOptions, error) {
 		return o, fmt.Errorf("%w: WaitReplicas must not be negative", ErrInvalidOptions)
 	case o.MaxSessionsPerUser < 0:
 		return o, fmt.Errorf("%w: MaxSessionsPerUser must not be negative", ErrInvalidOptions)
+	case o.RefuseOverCap && o.MaxSessionsPerUser == 0:
+		return o, fmt.Errorf("%w: RefuseOverCap needs MaxSessionsPerUser", ErrInvalidOptions)
+	case o.LockLease < o.Timeout:
+		return o, fmt.Errorf("%w: LockLease %v must not be shorter than Timeout %v", ErrInvalidOptions, o.LockLease, o.Timeout)
+	case o.LockWait < 0:
+		return o, fmt.Errorf("%w: LockWait must not be negative", ErrInvalidOptions)
 	case o.LocalCache < 0:
 		return o, fmt.Errorf("%w: LocalCache must not be negative", ErrInvalidOptions)
 	case o.LocalCache > 0 && o.LocalCacheLag < 10*time.Millisecond:

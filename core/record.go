@@ -21,7 +21,10 @@ import (
 //	_r  revision, incremented by every write (for optimistic concurrency)
 //	_z  size of the data fields in bytes (names plus values)
 //	_u  the user the session is bound to, _l the app's label for it
-//	    (Session.BindUser; see accounts.go for the per-user index)
+//	    (Session.BindUser; see accounts.go for the per-user index), _a
+//	    when that user last proved who they are (Unix ms; BindUser,
+//	    Session.Reauthenticated)
+//	_x  the session lock (Session.Lock): "<holder>.<lease end, Unix ms>"
 //	_j  the retry journal's state: "<horizon>.<oldest>.<count>"
 //	_n<nonce>  one journal entry: the reply of the write that carried
 //	    nonce ("<issued ms>.<64 random bits>"), as "<revision>[,<incr>]"
@@ -29,7 +32,8 @@ import (
 //	f:T flash message queued at time T (Unix ns, zero-padded), a JSON string
 //
 // A Renew replaces _k (the old secret dies when its script runs) and
-// keeps every other field; a Renew with a binding also writes _u and _l.
+// keeps every other field; a Renew with a binding also writes _u, _l and
+// _a, and restarts the absolute lifetime (the deadline in _m).
 //
 // The key's TTL is min(IdleTimeout, deadline-now), set by every write and
 // refresh; the server's expiry enforces both timeouts, so a read is a plain
@@ -57,6 +61,8 @@ const (
 	fieldSeen     = "_s"
 	fieldRev      = "_r"
 	fieldSize     = "_z"
+	fieldAuth     = "_a"
+	fieldLock     = "_x"
 	dataPrefix    = "d:"
 	flashPrefix   = "f:"
 )
@@ -65,6 +71,7 @@ const (
 type record struct {
 	created, seen, deadline time.Time
 	user, label             string            // the binding (Session.BindUser)
+	authAt                  time.Time         // _a: when user last proved who they are
 	verifier                string            // _k
 	size                    int               // data size, as stored
 	rev                     int64             // revision, as stored
@@ -91,6 +98,9 @@ func parseRecord(h map[string]string, now time.Time, op string) (*record, error)
 	rec.size, _ = strconv.Atoi(h[fieldSize])
 	rec.rev, _ = strconv.ParseInt(h[fieldRev], 10, 64)
 	rec.user, rec.label = h[fieldUser], h[fieldLabel]
+	if rec.user != "" {
+		rec.authAt = msTime(h[fieldAuth])
+	}
 	for f := range h {
 		if strings.HasPrefix(f, "_") {
 			rec.journal = rec.journal || strings.HasPrefix(f, "_n")

@@ -62,7 +62,10 @@ end
 //	ARGV[9] for "c": "<created>.<deadline>" (ms); for "u": "" or a new
 //	        deadline (ms), which restarts the absolute lifetime
 //	ARGV[10] for "u": the revision the record must have, or ""
-//	ARGV[11...] ops: optional leading "x" (clear data), then
+//	ARGV[11] for "u": the session lock this request holds (Session.Lock),
+//	        which the write requires, or ""
+//	ARGV[12] "r" releases that lock after the write, or ""
+//	ARGV[13...] ops: optional leading "x" (clear data), then
 //	        "s" field value | "d" field | "i" field delta
 //
 // It returns {"ok", created, deadline, revision, previous last-seen, incr
@@ -84,11 +87,11 @@ end
 local mode, now, idle, max, keep = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local entry = '_n' .. ARGV[6]
 local issued = tonumber(string.match(ARGV[6], '^(%d+)%.'))
-local i = 11
+local i = 13
 local clear = ARGV[i] == 'x'
 if clear then i = i + 1 end
 local first = i
-local fields = {'_m', '_z', '_r', '_s', '_k', '_j', entry}
+local fields = {'_m', '_z', '_r', '_s', '_k', '_j', entry, '_x'}
 while i <= #ARGV do
   fields[#fields+1] = ARGV[i+1]
   if ARGV[i] == 'd' then i = i + 2 else i = i + 3 end
@@ -133,9 +136,13 @@ if old[6] then
   h, o, cnt = tonumber(a) or 0, tonumber(b) or 0, tonumber(c) or 0
 end
 if not issued or issued <= h then return {'unknown'} end
--- 4. The revision.
+-- 4. The revision, and the lock this request holds.
 if mode == 'u' then
   if ARGV[10] ~= '' and (old[3] or '0') ~= ARGV[10] then return {'conflict'} end
+  if ARGV[11] ~= '' then
+    local holder, till = string.match(old[8] or '', '^(.+)%.(%d+)$')
+    if holder ~= ARGV[11] or tonumber(till) <= now then return {'locklost'} end
+  end
   z, rev, seen = tonumber(old[2]) or 0, tonumber(old[3]) or 0, old[4] or '0'
   stored = z
   if clear then z = 0 end
@@ -144,7 +151,7 @@ abs = tonumber(abs)
 -- Plan: the value each touched field ends with (false: deleted), and the
 -- size that leaves. Fields named "_..." are metadata, not data.
 local known, had = {}, {}
-for n = 8, #fields do
+for n = 9, #fields do
   local f = fields[n]
   if had[f] == nil then
     local v = (not clear) and old[n] or false
@@ -214,6 +221,7 @@ else
   end
 end
 local del = {}
+if ARGV[12] == 'r' and old[8] then del[1] = '_x' end
 for f, v in pairs(known) do
   if v then
     if not (big and big[1] == f) then set[#set+1] = f; set[#set+1] = v end
@@ -273,10 +281,13 @@ return 1
 
 // removeScript deletes the record KEYS[1] if ARGV[1] is its verifier: a
 // stale credential (one a Renew replaced) cannot end the session. It
-// returns 1 when it deleted the record.
+// returns the user the deleted record was bound to ("" for none), or
+// false when it deleted nothing.
 var removeScript = redis.NewScript(`
-if redis.call('HGET', KEYS[1], '_k') ~= ARGV[1] then return 0 end
-return redis.call('DEL', KEYS[1])
+local m = redis.call('HMGET', KEYS[1], '_k', '_u')
+if m[1] ~= ARGV[1] then return false end
+redis.call('DEL', KEYS[1])
+return m[2] or ''
 `)
 
 // writeMode selects create or update for writeScript.
@@ -429,6 +440,8 @@ type writeReq struct {
 	created  time.Time // modeCreate: the new record's creation time
 	deadline time.Time // modeCreate: its deadline; modeUpdate: a new one (BindUser), or zero
 	rev      string    // modeUpdate: the revision required, or ""
+	lock     string    // modeUpdate: the session lock the request holds, or ""
+	unlock   bool      // release that lock with the write
 	ops      []any
 	idx      []indexOp // user-index additions that go with the write
 }
@@ -450,8 +463,12 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 	case !w.deadline.IsZero():
 		meta = strconv.FormatInt(w.deadline.UnixMilli(), 10)
 	}
+	release := ""
+	if w.unlock {
+		release = "r"
+	}
 	args = append(args, string(w.mode), now.UnixMilli(), st.args.idle, st.args.max, st.args.journal,
-		newNonce(now), w.verifier, w.renew, meta, w.rev)
+		newNonce(now), w.verifier, w.renew, meta, w.rev, w.lock, release)
 	args = append(args, w.ops...)
 	res, err := st.writeOnce(ctx, key, now, w, args)
 	if err != nil && w.renew != "" && errors.Is(err, ErrUnavailable) && !errors.Is(err, errOutcomeUnknown) {
@@ -522,6 +539,8 @@ func (st *Store) writeReply(ctx context.Context, start time.Time, res []string) 
 		return writeResult{}, fmt.Errorf("%w: save", ErrIncompatibleRecord)
 	case "conflict":
 		return writeResult{}, fmt.Errorf("%w: save", ErrConflict)
+	case "locklost":
+		return writeResult{}, fmt.Errorf("%w: save: the session lock was lost (held past StoreOptions.LockLease)", ErrConflict)
 	case "unknown":
 		return writeResult{}, st.failed(ctx, "save", start, errOutcomeUnknown)
 	default:
@@ -541,18 +560,19 @@ func (st *Store) writeReply(ctx context.Context, start time.Time, res []string) 
 
 // remove deletes the record at key if verifier is its verifier, in one
 // round trip, and reports whether it did. The user's index entry is left
-// to pruning (see accounts.go): an entry is removed only once its session
-// is known to be gone.
+// to pruning (see accounts.go), but with MaxSessionsPerUser, where it is
+// a seat: then it is removed in a second round trip, once the delete has
+// succeeded.
 func (st *Store) remove(ctx context.Context, key, verifier string) (bool, error) {
 	st.forget(key)
 	defer st.forget(key)
 	sctx, cancel := st.storeCtx(ctx)
 	defer cancel()
 	start := st.now()
-	var n int
+	var user string
 	var err error
 	if st.opts.WaitReplicas == 0 {
-		n, err = removeScript.Run(sctx, st.client, []string{key}, verifier).Int()
+		user, err = removeScript.Run(sctx, st.client, []string{key}, verifier).Text()
 	} else {
 		var rc, wait *redis.Cmd
 		err = st.pipeline(sctx, func(pipe redis.Pipeliner) {
@@ -560,16 +580,24 @@ func (st *Store) remove(ctx context.Context, key, verifier string) (bool, error)
 			wait = st.queueWait(sctx, pipe)
 		})
 		if rc != nil && (err == nil || rc.Err() != nil) {
-			n, err = rc.Int()
+			user, err = rc.Text()
 		}
 		if err == nil {
 			err = st.waited(wait)
 		}
 	}
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
 	if err != nil {
 		return false, st.failed(sctx, "destroy", start, err)
 	}
-	return n == 1, nil
+	if user != "" && st.opts.MaxSessionsPerUser > 0 {
+		// Should this fail, the entry is pruned later: the session is
+		// gone, which is what the caller asked.
+		st.client.ZRem(sctx, st.indexKey(user), keyTag(key))
+	}
+	return true, nil
 }
 
 // Client is the go-redis client type the store takes, so that apps can

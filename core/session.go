@@ -407,6 +407,17 @@ func (s *Session) BindUser(user, label string) error {
 	if err := s.ensure(); err != nil {
 		return err
 	}
+	if s.st.opts.RefuseOverCap {
+		if s.state == stateFresh && !s.drawn {
+			// The seat is taken now, under the locator the session will
+			// be created with.
+			s.setCred(newCredential())
+			s.drawn = true
+		}
+		if err := s.admit(s.ctx, user); err != nil {
+			return err
+		}
+	}
 	if s.user != "" && s.user != user {
 		// Another user's session (a shared computer): none of its data
 		// may go to this one; this request's own changes stay.
@@ -415,6 +426,46 @@ func (s *Session) BindUser(user, label string) error {
 		s.loaded = true
 	}
 	s.bindUser, s.bindLabel, s.bindSet = user, capLabel(label), true
+	s.authAt = s.st.now()
+	return nil
+}
+
+// AuthenticatedAt returns when the bound user last proved who they are:
+// the time of BindUser (a login), or of Reauthenticated since. It is the
+// zero time while no user is bound. It is stored in the session's record,
+// so every instance sees it; Renew and key rotation keep it. Use it for a
+// "sudo mode": refuse a sensitive action (change the email address, delete
+// the account) when it is older than a few minutes, and ask for the
+// password again. It loads the session when needed.
+func (s *Session) AuthenticatedAt() time.Time {
+	return s.meta(func() time.Time {
+		if u, _ := s.binding(); u == "" {
+			return time.Time{}
+		}
+		return s.authAt
+	})
+}
+
+// Reauthenticated records that the bound user proved who they are just
+// now (after a password prompt): AuthenticatedAt becomes now, written at
+// Save. It fails with ErrNoUser when no user is bound, and loads the
+// session when needed.
+func (s *Session) Reauthenticated() error {
+	if s == nil {
+		return ErrNoSession
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lateChange() {
+		return fmt.Errorf("%w: reauthenticated", ErrCommitted)
+	}
+	if err := s.ensure(); err != nil {
+		return err
+	}
+	if u, _ := s.binding(); u == "" {
+		return fmt.Errorf("%w: reauthenticated", ErrNoUser)
+	}
+	s.authAt, s.reauth = s.st.now(), true
 	return nil
 }
 

@@ -225,7 +225,8 @@ func (st *Store) Discard(s *Session) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.dirty, s.cleared, s.persistSet, s.renew, s.bindSet = nil, false, false, false, false
+	s.unlock(s.ctx)
+	s.dirty, s.cleared, s.persistSet, s.renew, s.bindSet, s.reauth = nil, false, false, false, false, false
 	s.issue, s.clearToken, s.rewrite = false, false, false
 	s.discarded, s.committed = true, true
 }

@@ -58,7 +58,7 @@ func accountRoutes(st *sessions.Store) []Route {
 			if u == "" {
 				return status, body
 			}
-			n, err := st.RevokeSession(context.Background(), u, form.Get("handle"))
+			n, err := st.RevokeSession(context.Background(), u, form.Get("handle"), s)
 			switch {
 			case err != nil:
 				return http.StatusServiceUnavailable, obj{"error": "store"}

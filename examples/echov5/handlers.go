@@ -186,12 +186,7 @@ func revokeSession(store *sessions.Store) echo.HandlerFunc {
 			return echo.NewHTTPError(http.StatusBadRequest, "parameter handle is required")
 		}
 		s := sessionsecho.FromContext(c)
-		n := 1
-		if handle == s.Handle() {
-			err = s.Destroy()
-		} else {
-			n, err = store.RevokeSession(c.Request().Context(), user, handle)
-		}
+		n, err := store.RevokeSession(c.Request().Context(), user, handle, s)
 		if err != nil {
 			return err
 		}

@@ -201,12 +201,7 @@ func revokeSession(store *sessions.Store) fiber.Handler {
 			return fiber.NewError(fiber.StatusBadRequest, "parameter handle is required")
 		}
 		s := sessionsfiber.FromContext(c)
-		n := 1
-		if handle == s.Handle() {
-			err = s.Destroy()
-		} else {
-			n, err = store.RevokeSession(c.UserContext(), user, handle)
-		}
+		n, err := store.RevokeSession(c.UserContext(), user, handle, s)
 		if err != nil {
 			return err
 		}

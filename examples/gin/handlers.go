@@ -207,11 +207,7 @@ func (h handlers) revokeSession(c *gin.Context) {
 	s := sessionsgin.FromContext(c)
 	var n int
 	var err error
-	if p.Handle == s.Handle() {
-		n, err = 1, s.Destroy()
-	} else {
-		n, err = h.store.RevokeSession(c.Request.Context(), user, p.Handle)
-	}
+	n, err = h.store.RevokeSession(c.Request.Context(), user, p.Handle, s)
 	switch {
 	case err != nil:
 		abortWithError(c, err)

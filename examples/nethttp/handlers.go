@@ -185,11 +185,7 @@ func (h handlers) revokeSession(w http.ResponseWriter, r *http.Request) {
 	s := sessions.FromContext(r.Context())
 	var n int
 	var err error
-	if handle == s.Handle() {
-		n, err = 1, s.Destroy()
-	} else {
-		n, err = h.store.RevokeSession(r.Context(), user, handle)
-	}
+	n, err = h.store.RevokeSession(r.Context(), user, handle, s)
 	switch {
 	case err != nil:
 		h.sessionError(w, r, err)
