@@ -75,7 +75,7 @@ type Session struct {
 	locked     bool      // the request holds the session's lock
 	unlocking  bool      // the next write releases the lock (save)
 	drawn      bool      // the credential of a session not in the store yet was drawn (RefuseOverCap)
-	rev        int64 // the revision this request read (revKnown) or wrote
+	rev        int64     // the revision this request read (revKnown) or wrote
 	revKnown   bool
 	updating   bool  // Update is running: every write checks rev
 	err        error // sticky store failure
