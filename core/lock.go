@@ -107,10 +107,11 @@ func (s *Session) Lock() error {
 		case left < 0:
 			return nil // gone, or not this credential's: nothing to wait for
 		}
-		wait := min(pause, time.Duration(left)*time.Millisecond)
-		if s.st.now().Add(wait).After(deadline) {
+		remain := deadline.Sub(s.st.now())
+		if remain <= 0 {
 			return fmt.Errorf("%w: held by another request for %v more", ErrLocked, time.Duration(left)*time.Millisecond)
 		}
+		wait := min(pause, time.Duration(left)*time.Millisecond, remain)
 		s.mu.Unlock()
 		t := time.NewTimer(wait)
 		select {

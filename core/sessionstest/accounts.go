@@ -2,6 +2,7 @@ package sessionstest
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"testing"
@@ -31,6 +32,9 @@ func accountRoutes(st *sessions.Store) []Route {
 			}
 			s.Set("user", form.Get("user"))
 			if err := s.BindUser(form.Get("user"), form.Get("label")); err != nil {
+				if errors.Is(err, sessions.ErrTooManySessions) {
+					return sessions.ErrorStatus(err), obj{"error": "too many sessions"}
+				}
 				return http.StatusInternalServerError, obj{"error": "bind"}
 			}
 			return http.StatusOK, obj{"ok": true}

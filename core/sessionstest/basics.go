@@ -38,7 +38,7 @@ func commonChecks() []check {
 		{"parity", checkParity},
 		{"one-key", checkOneKey},
 		{"accounts-by-binding", checkAccountsByBinding},
-	}, accountChecks()...)
+	}, append(accountChecks(), accounts20Checks()...)...)
 }
 
 // wantNoToken fails t if r sets or clears the client's token.

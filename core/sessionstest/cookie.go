@@ -21,9 +21,7 @@ func cookieKit(e *env) *transportKit {
 	return &transportKit{
 		name: "cookie",
 		newStore: func(t testing.TB, storeURL string, so sessions.StoreOptions) *sessions.Store {
-			if so.LocalCache == 0 {
-				so.LocalCache = e.h.LocalCache
-			}
+			so.LocalCache = localCache(so.LocalCache, e.h.LocalCache)
 			return newCookieStore(t, storeURL, so, sessions.CookieOptions{
 				Name:          cookieName,
 				Secrets:       [][]byte{e.secret},

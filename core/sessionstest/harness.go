@@ -53,3 +53,20 @@ type Harness struct {
 	// cache to the same behaviour. Default 0: no cache.
 	LocalCache int
 }
+
+// noCache is a check's StoreOptions.LocalCache for a store without a
+// local cache even when Harness.LocalCache is set (a check that stages
+// commands one by one, which a cached load pipelines in pairs).
+const noCache = -1
+
+// localCache returns the LocalCache a check's store runs with: the
+// check's own, or the harness's.
+func localCache(check, harness int) int {
+	switch {
+	case check == noCache:
+		return 0
+	case check == 0:
+		return harness
+	}
+	return check
+}

@@ -27,9 +27,7 @@ func jwtKit(e *env) *transportKit {
 	return &transportKit{
 		name: "jwt",
 		newStore: func(t testing.TB, storeURL string, so sessions.StoreOptions) *sessions.Store {
-			if so.LocalCache == 0 {
-				so.LocalCache = e.h.LocalCache
-			}
+			so.LocalCache = localCache(so.LocalCache, e.h.LocalCache)
 			return newJWTStore(t, storeURL, so, e.jwtOptions(e.secret))
 		},
 		attach: func(req *http.Request, token string) { req.Header.Set(jwtHeader, token) },

@@ -182,6 +182,11 @@ func (f *fixture) wantKeys(t testing.TB, n int, when string) {
 func (f *fixture) wantCommands(t testing.TB, lo, hi int, what string) {
 	t.Helper()
 	cmds := f.proxy.commands()
+	if f.store.Options().LocalCache > 0 {
+		// A cached store's load sends PTTL with its HGETALL, in one
+		// round trip (the entry's expiry): it counts as the one load.
+		cmds = slices.DeleteFunc(slices.Clone(cmds), func(c string) bool { return c == "PTTL" })
+	}
 	if len(cmds) < lo || len(cmds) > hi {
 		want := fmt.Sprintf("between %d and %d", lo, hi)
 		if lo == hi {

@@ -30,7 +30,7 @@ func kitRoutes(st *sessions.Store) []Route {
 		{http.MethodGet, "/isnew", routeIsNew},
 		{http.MethodPost, "/append", routeAppend},
 		{http.MethodGet, "/getlist", routeGetList},
-	}, accountRoutes(st)...)
+	}, append(accountRoutes(st), lockRoutes()...)...)
 }
 
 type obj = map[string]any
