@@ -471,7 +471,7 @@ func (st *Store) write(ctx context.Context, key string, now time.Time, w writeRe
 		newNonce(now), w.verifier, w.renew, meta, w.rev, w.lock, release)
 	args = append(args, w.ops...)
 	res, err := st.writeOnce(ctx, key, now, w, args)
-	if err != nil && w.renew != "" && errors.Is(err, ErrUnavailable) && !errors.Is(err, errOutcomeUnknown) {
+	if err != nil && w.renew != "" && errors.Is(err, ErrUnavailable) && !errors.Is(err, errOutcomeUnknown) && !errors.Is(err, errIndexFailed) {
 		res, err = st.writeOnce(ctx, key, now, w, args)
 	}
 	return res, err
