@@ -202,10 +202,10 @@ func (st *Store) indexed(ctx context.Context, now time.Time, ops []indexOp, cmds
 			continue
 		}
 		n, _ := results[i].Int()
-		if max := st.opts.MaxSessionsPerUser; max > 0 && int(n) > max {
+		if limit := st.opts.MaxSessionsPerUser; limit > 0 && int(n) > limit {
 			st.enforceCap(ctx, op.user, op.tag)
 		} else if n >= pruneFrom && n%pruneEvery == 0 {
-			st.userEntries(ctx, op.user)
+			_, _, _ = st.userEntries(ctx, op.user) // pruning only: a failure leaves it to the next one
 		}
 	}
 	if err != nil {
@@ -233,7 +233,7 @@ func (st *Store) enforceCap(ctx context.Context, user, keep string) {
 		return
 	}
 	if over := min(len(live)-st.opts.MaxSessionsPerUser, older); over > 0 {
-		st.end(ctx, user, live[:over], nil)
+		_, _ = st.end(ctx, user, live[:over], nil) // the login stands; a failed end is retried by the next login's cap
 	}
 }
 

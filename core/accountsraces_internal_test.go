@@ -107,8 +107,7 @@ func TestCapTieEndsNewSession(t *testing.T) {
 // R10: an OnEvent hook that looks at the request's session (to tag the
 // event with the user, say) deadlocks: events are emitted with s.mu held.
 func TestEventHookDeadlock(t *testing.T) {
-	var st *Store
-	st = reviewStore(t, StoreOptions{OnEvent: func(ctx context.Context, e Event) {
+	st := reviewStore(t, StoreOptions{OnEvent: func(ctx context.Context, e Event) {
 		if s := FromContext(ctx); s != nil {
 			s.Handle()
 		}

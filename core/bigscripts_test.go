@@ -10,7 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func sizeOf(t *testing.T, client redis.UniversalClient, key string) (z int, real int) {
+func sizeOf(t *testing.T, client redis.UniversalClient, key string) (z int, actual int) {
 	h, err := client.HGetAll(context.Background(), key).Result()
 	if err != nil {
 		t.Fatal(err)
@@ -18,7 +18,7 @@ func sizeOf(t *testing.T, client redis.UniversalClient, key string) (z int, real
 	z, _ = strconv.Atoi(h["_z"])
 	for f, v := range h {
 		if f[0] != '_' {
-			real += len(f) + len(v)
+			actual += len(f) + len(v)
 		}
 	}
 	return
@@ -35,7 +35,7 @@ func TestManyFields(t *testing.T) {
 	ck := w.Result().Cookies()
 	key := onlyKey(t, st, client)
 	if z, r := sizeOf(t, client, key); z != r {
-		t.Errorf("after create: _z=%d real=%d", z, r)
+		t.Errorf("after create: _z=%d actual=%d", z, r)
 	}
 	// update many, delete many, incr
 	exchange(t, st, ck, func(s *sessions.Session) {
@@ -51,7 +51,7 @@ func TestManyFields(t *testing.T) {
 		}
 	})
 	if z, r := sizeOf(t, client, key); z != r {
-		t.Errorf("after update: _z=%d real=%d", z, r)
+		t.Errorf("after update: _z=%d actual=%d", z, r)
 	}
 	exchange(t, st, ck, func(s *sessions.Session) {
 		s.Clear()
@@ -60,7 +60,7 @@ func TestManyFields(t *testing.T) {
 		}
 	})
 	if z, r := sizeOf(t, client, key); z != r {
-		t.Errorf("after clear+set: _z=%d real=%d", z, r)
+		t.Errorf("after clear+set: _z=%d actual=%d", z, r)
 	}
 	var ks []string
 	w = exchange(t, st, ck, func(s *sessions.Session) {
@@ -74,7 +74,7 @@ func TestManyFields(t *testing.T) {
 	}
 	key = onlyKey(t, st, client)
 	if z, r := sizeOf(t, client, key); z != r {
-		t.Errorf("after renew: _z=%d real=%d", z, r)
+		t.Errorf("after renew: _z=%d actual=%d", z, r)
 	}
 }
 
@@ -88,7 +88,7 @@ func TestBigIncrSize(t *testing.T) {
 	})
 	key := onlyKey(t, st, client)
 	if z, r := sizeOf(t, client, key); z != r {
-		t.Errorf("_z=%d real=%d", z, r)
+		t.Errorf("_z=%d actual=%d", z, r)
 	}
 	exchange(t, st, w.Result().Cookies(), func(s *sessions.Session) {
 		s.Set("n", 9007199254740993)
@@ -97,6 +97,6 @@ func TestBigIncrSize(t *testing.T) {
 		}
 	})
 	if z, r := sizeOf(t, client, key); z != r {
-		t.Errorf("_z=%d real=%d", z, r)
+		t.Errorf("_z=%d actual=%d", z, r)
 	}
 }

@@ -126,7 +126,7 @@ func newLocalCache(base *redis.Client, o StoreOptions, logger func() *slog.Logge
 	cancel()
 	if err != nil {
 		if perm := missingPermission(err); perm != "" {
-			c.rdb.Close()
+			_ = c.rdb.Close() // the probe's connection: the constructor's error is the one to report
 			return nil, fmt.Errorf("%w: LocalCache: the Redis user %s, so the cache would never serve", ErrInvalidOptions, perm)
 		}
 		c.lost(err)
@@ -169,7 +169,7 @@ func (c *localCache) open(ctx context.Context) (*redis.PubSub, error) {
 		}
 	}
 	if err != nil {
-		ps.Close()
+		_ = ps.Close() // the subscription failed already
 		return nil, err
 	}
 	return ps, nil
@@ -281,7 +281,7 @@ func (c *localCache) run(ctx context.Context, ps *redis.PubSub) {
 		if ps != nil {
 			var live bool
 			live, err = c.serve(ctx, ps, gen)
-			ps.Close()
+			_ = ps.Close() // done with this stream; the next one is opened below
 			ps = nil
 			if live {
 				backoff = least

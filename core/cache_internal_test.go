@@ -8,8 +8,8 @@ import (
 
 // liveCache is a localCache whose stream counts as confirmed now, without
 // a connection.
-func liveCache(max int) *localCache {
-	c := &localCache{max: max, lag: time.Hour, entries: make(map[string]cacheEntry)}
+func liveCache(size int) *localCache {
+	c := &localCache{max: size, lag: time.Hour, entries: make(map[string]cacheEntry)}
 	c.confirmed.Store(time.Now().UnixNano())
 	return c
 }

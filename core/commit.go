@@ -319,7 +319,9 @@ func (s *Session) update(ctx context.Context, now time.Time, extra []any) (write
 		if s.user != "" {
 			undo = []any{"s", fieldUser, s.user, "s", fieldLabel, s.label}
 		}
-		s.st.write(context.WithoutCancel(ctx), s.key, now, writeReq{mode: modeUpdate, verifier: s.cred.verifier(), ops: undo})
+		// Best effort: should the undo fail too, the unlisted binding is
+		// the session's own; the save's error is what the caller hears.
+		_, _ = s.st.write(context.WithoutCancel(ctx), s.key, now, writeReq{mode: modeUpdate, verifier: s.cred.verifier(), ops: undo})
 		s.bindSet = false
 		return res, err
 	case errors.Is(err, ErrConflict):
@@ -375,7 +377,7 @@ func (s *Session) create(ctx context.Context, now time.Time, extra []any) (write
 		if errors.Is(err, errIndexFailed) {
 			// A new record its user's index does not list must not
 			// stand: no token will name it.
-			s.st.remove(context.WithoutCancel(ctx), s.key, s.cred.verifier())
+			_, _ = s.st.remove(context.WithoutCancel(ctx), s.key, s.cred.verifier()) // best effort; the create's error is returned
 			s.bindSet = false
 		}
 		if err != nil {
@@ -464,7 +466,7 @@ func (st *Store) save(ctx context.Context, c Carrier, s *Session) error {
 		// written at most once per RefreshInterval. The data was read
 		// fine, so a failure here does not fail the request; the
 		// session may end up to one interval early.
-		st.refresh(ctx, s.key, s.cred, now)
+		_ = st.refresh(ctx, s.key, s.cred, now)
 	}
 	s.refreshDue = false
 	if s.persistSet && s.state == stateToken && !s.committed {

@@ -135,6 +135,7 @@ func (s *Session) unlock(ctx context.Context) {
 	}
 	s.locked = false
 	if s.state == stateToken || s.state == stateLive {
-		s.st.lock(context.WithoutCancel(ctx), s.key, s.cred.verifier(), s.holder, "r")
+		// Should the release fail, the lease ends the lock.
+		_, _ = s.st.lock(context.WithoutCancel(ctx), s.key, s.cred.verifier(), s.holder, "r")
 	}
 }

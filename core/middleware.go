@@ -29,7 +29,7 @@ func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(ErrorStatus(err))
-	w.Write([]byte(ErrorBody(err)))
+	_, _ = w.Write([]byte(ErrorBody(err))) // the client may be gone; nothing more to tell it
 }
 
 // DropHandlerHeaders removes from h the headers a handler set for a
@@ -152,7 +152,7 @@ func Middleware(st *Store, opts MiddlewareOptions) func(http.Handler) http.Handl
 				// Changes made after the first byte: a live session
 				// still takes them; a failure goes to the store's
 				// Logger.
-				st.Finish(r.Context(), &x.c, &x.s)
+				_ = st.Finish(r.Context(), &x.c, &x.s) // it reports to the store's Logger and returns nil
 			}
 		})
 	}
@@ -197,7 +197,7 @@ func (w *sessionWriter) flushSession() bool {
 			w.failed = true
 			// The handler's headers describe a response that will not
 			// be sent.
-			DropHandlerHeaders(w.ResponseWriter.Header())
+			DropHandlerHeaders(w.Header())
 			w.onError(w.ResponseWriter, w.r, err)
 		}
 	}
@@ -226,7 +226,7 @@ func (w *sessionWriter) Write(b []byte) (int, error) {
 // Flush commits the session and flushes the underlying writer if it can.
 func (w *sessionWriter) Flush() {
 	if w.flushSession() {
-		http.NewResponseController(w.ResponseWriter).Flush()
+		_ = http.NewResponseController(w.ResponseWriter).Flush() // a writer that cannot flush sends at the end
 	}
 }
 

@@ -361,7 +361,7 @@ func (st *Store) loadCached(ctx context.Context, key string, cred credential, no
 			return rec, nil
 		}
 		st.cache.forget(key)
-		rec, owner = st.cache.get(key, now, st.opts.IdleTimeout)
+		_, owner = st.cache.get(key, now, st.opts.IdleTimeout) // a placeholder now
 	}
 	sctx, cancel := st.storeCtx(ctx)
 	defer cancel()

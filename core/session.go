@@ -247,7 +247,7 @@ func (s *Session) Update(fn func(s *Session) error) error {
 // pause waits a short random time, growing with attempt, so that racing
 // requests fall out of step.
 func pause(attempt int) {
-	time.Sleep(time.Duration(mrand.Int64N(int64(attempt+1) * int64(2*time.Millisecond))))
+	time.Sleep(time.Duration(mrand.Int64N(int64(attempt+1) * int64(2*time.Millisecond)))) //nolint:gosec // jitter, not a secret
 }
 
 // AddFlash queues a one-time message, read (and consumed) by Flashes on a

@@ -118,7 +118,7 @@ func (st *Store) Options() StoreOptions { return st.opts }
 // store call is bounded by StoreOptions.Timeout in any case.
 func (st *Store) Load(ctx context.Context, c Carrier) *Session {
 	s := new(Session)
-	st.init(s, ctx, c)
+	st.init(ctx, s, c)
 	return s
 }
 
@@ -127,7 +127,7 @@ func (st *Store) Load(ctx context.Context, c Carrier) *Session {
 // (one allocation per request instead of two). s must not be reused for
 // another request.
 func (st *Store) LoadInto(s *Session, ctx context.Context, c Carrier) {
-	st.init(s, ctx, c)
+	st.init(ctx, s, c)
 }
 
 // logger returns StoreOptions.Logger, or slog's default logger at the
@@ -140,7 +140,7 @@ func (st *Store) logger() *slog.Logger {
 }
 
 // init readies a zero Session for a request.
-func (st *Store) init(s *Session, ctx context.Context, c Carrier) {
+func (st *Store) init(ctx context.Context, s *Session, c Carrier) {
 	s.st, s.ctx, s.c = st, ctx, c
 }
 

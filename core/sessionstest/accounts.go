@@ -30,7 +30,7 @@ func accountRoutes(st *sessions.Store) []Route {
 			if err := s.Renew(); err != nil {
 				return http.StatusOK, obj{"ok": false}
 			}
-			s.Set("user", form.Get("user"))
+			_ = s.Set("user", form.Get("user")) // a short string: no error but the store's, which the save reports
 			if err := s.BindUser(form.Get("user"), form.Get("label")); err != nil {
 				if errors.Is(err, sessions.ErrTooManySessions) {
 					return sessions.ErrorStatus(err), obj{"error": "too many sessions"}

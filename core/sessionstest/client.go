@@ -96,7 +96,7 @@ func (c *client) try(method, path string, form url.Values) (reply, error) {
 		return reply{}, err
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
+	_ = resp.Body.Close() // read to the end already
 	if err != nil {
 		return reply{}, fmt.Errorf("status %d: reading the body: %w", resp.StatusCode, err)
 	}

@@ -59,7 +59,7 @@ func newCookieStore(t testing.TB, storeURL string, so sessions.StoreOptions, co 
 	if err != nil {
 		t.Fatalf("sessionstest: NewCookieStore: %v", err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() { _ = st.Close() }) // the test is over
 	return st
 }
 
@@ -89,7 +89,7 @@ func newClient(t testing.TB, storeURL string) sessions.Client {
 	if err != nil {
 		t.Fatalf("sessionstest: NewClient: %v", err)
 	}
-	t.Cleanup(func() { client.Close() })
+	t.Cleanup(func() { _ = client.Close() }) // the test is over
 	return client
 }
 

@@ -62,10 +62,10 @@ const noCache = -1
 // localCache returns the LocalCache a check's store runs with: the
 // check's own, or the harness's.
 func localCache(check, harness int) int {
-	switch {
-	case check == noCache:
+	switch check {
+	case noCache:
 		return 0
-	case check == 0:
+	case 0:
 		return harness
 	}
 	return check

@@ -73,7 +73,7 @@ func newJWTStore(t testing.TB, storeURL string, so sessions.StoreOptions, jo ses
 	if err != nil {
 		t.Fatalf("sessionstest: NewJWTStore: %v", err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() { _ = st.Close() }) // the test is over
 	return st
 }
 

@@ -71,8 +71,8 @@ type pair struct {
 func (pr *pair) close() {
 	pr.once.Do(func() {
 		close(pr.done)
-		pr.client.Close()
-		pr.server.Close()
+		_ = pr.client.Close() // cutting: errors of a closed pair do not matter
+		_ = pr.server.Close()
 	})
 }
 
@@ -105,9 +105,6 @@ func (p *proxy) url(query string) string { return proxyScheme + p.id + "?" + que
 // proxyScheme starts the kit's own store URLs: through a proxy of the kit.
 const proxyScheme = "sessionstest://"
 
-// addr returns the host:port of the first leg.
-func (p *proxy) addr() string { return p.addrFor(p.upstream) }
-
 // addrFor returns the host:port of the leg to upstream, opening it when
 // it is new.
 func (p *proxy) addrFor(upstream string) string {
@@ -122,7 +119,7 @@ func (p *proxy) addrFor(upstream string) string {
 		return upstream
 	}
 	if p.closed {
-		ln.Close()
+		_ = ln.Close() // shutting down
 	}
 	p.legs[upstream] = ln
 	go p.serve(ln, upstream)
@@ -154,12 +151,12 @@ func (p *proxy) serve(ln net.Listener, upstream string) {
 
 func (p *proxy) handle(c net.Conn, upstream string) {
 	if !p.accepting() {
-		c.Close()
+		_ = c.Close() // refused: the client sees the close
 		return
 	}
 	s, err := net.DialTimeout("tcp", upstream, 5*time.Second)
 	if err != nil {
-		c.Close()
+		_ = c.Close() // refused: the client sees the close
 		return
 	}
 	pr := &pair{client: c, server: s, done: make(chan struct{})}
@@ -402,7 +399,7 @@ func (p *proxy) close() {
 	p.closed = true
 	prs := p.takePairs(func(*pair) bool { return true })
 	for _, ln := range p.legs {
-		ln.Close()
+		_ = ln.Close() // shutting down
 	}
 	p.mu.Unlock()
 	for _, pr := range prs {

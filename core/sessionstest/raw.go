@@ -26,7 +26,7 @@ func dialRESP(t testing.TB, e *env) *rawStore {
 	if err != nil {
 		t.Fatal("sessionstest: REDICT_URL: the store URL is refused")
 	}
-	t.Cleanup(func() { c.Close() })
+	t.Cleanup(func() { _ = c.Close() }) // the test is over
 	return &rawStore{c: c}
 }
 
@@ -142,13 +142,6 @@ func (rs *rawStore) exists(t testing.TB, key string) bool {
 		t.Fatalf("sessionstest: EXISTS: %v", err)
 	}
 	return n == 1
-}
-
-// do runs one command, for checks that set the store up by hand.
-func (rs *rawStore) do(args ...any) (any, error) {
-	ctx, cancel := rawCtx()
-	defer cancel()
-	return rs.c.Do(ctx, args...).Result()
 }
 
 // deletePrefix removes every key that starts with prefix; for cleanup, so
