@@ -73,7 +73,7 @@ func usage() {
 
 // parse parses a subcommand's flags and wants n positional arguments.
 func parse(fs *flag.FlagSet, args []string, n int, what string) []string {
-	fs.Parse(args)
+	_ = fs.Parse(args) // the flag sets are ExitOnError: a bad flag exits with the usage
 	if fs.NArg() != n {
 		fmt.Fprintf(os.Stderr, "usage: release %s [flags] %s\n", fs.Name(), what)
 		fs.PrintDefaults()

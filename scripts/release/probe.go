@@ -44,7 +44,7 @@ func probe(url string, n int, wait time.Duration) error {
 	for {
 		conn, err := net.DialTimeout("tcp", u.Host, time.Second) // a request would count
 		if err == nil {
-			conn.Close()
+			_ = conn.Close() // it answered: the port is open, nothing more to read
 			break
 		}
 		if time.Now().After(deadline) {
@@ -59,7 +59,7 @@ func probe(url string, n int, wait time.Duration) error {
 			return err
 		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-		resp.Body.Close()
+		_ = resp.Body.Close() // read already
 		if err != nil {
 			return err
 		}

@@ -35,7 +35,7 @@ func writeProxy(out, root string, m workspaceModule, version string, t time.Time
 		return err
 	}
 	dir := filepath.Join(out, filepath.FromSlash(escPath), "@v")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil { //nolint:gosec // a module proxy's tree is public: the go command and web servers read it
 		return err
 	}
 	base := filepath.Join(dir, escVersion)
@@ -45,7 +45,7 @@ func writeProxy(out, root string, m workspaceModule, version string, t time.Time
 	if err := createZip(&zipBuf, module.Version{Path: m.Path, Version: version}, modDir, filepath.Join(root, "LICENSE")); err != nil {
 		return fmt.Errorf("%s@%s: %w", m.Path, version, err)
 	}
-	gomod, err := os.ReadFile(filepath.Join(modDir, "go.mod"))
+	gomod, err := os.ReadFile(filepath.Join(modDir, "go.mod")) //nolint:gosec // the release reads the repository's own go.mod files
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (f diskFile) Open() (io.ReadCloser, error) { return os.Open(f.name) }
 // addToList adds version to a proxy's @v/list file, which lists one
 // version a line, in semver order.
 func addToList(name, version string) error {
-	data, err := os.ReadFile(name)
+	data, err := os.ReadFile(name) //nolint:gosec // a file of the proxy tree this tool writes
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -131,16 +131,16 @@ func writeFileAtomic(name string, data []byte) error {
 		return err
 	}
 	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
+		_ = tmp.Close()           // the write's error is the one to return
+		_ = os.Remove(tmp.Name()) // a leftover temp file is harmless
 		return err
 	}
 	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
+		_ = os.Remove(tmp.Name()) // a leftover temp file is harmless
 		return err
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil { //nolint:gosec // a module proxy's files are public
+		_ = os.Remove(tmp.Name()) // a leftover temp file is harmless
 		return err
 	}
 	return os.Rename(tmp.Name(), name)
