@@ -171,6 +171,13 @@ func (s *Session) Incr(key string, delta int64) (int64, error) {
 		}
 		return 0, err
 	}
+	if len(res.incrs) == 0 {
+		// A retry recognised by its verifier alone (its journal entry
+		// pruned): the increment's result was not kept.
+		err := unavailable("incr", errOutcomeUnknown)
+		s.err = err
+		return 0, err
+	}
 	n := res.incrs[len(res.incrs)-1]
 	if s.loaded && s.values != nil {
 		s.values[f] = strconv.FormatInt(n, 10)
