@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -75,16 +76,18 @@ return redis.call('ZCARD', k)
 `)
 
 // admitScript takes a seat for the session ARGV[4] in a user's index
-// (KEYS[1]) under RefuseOverCap: it adds the entry (as indexScript does;
-// ARGV[1] now, ARGV[2] the entries' age limit) if the index holds fewer
-// than ARGV[3] entries, and returns 1; it returns 1 too when the entry is
-// there already, and 0, adding nothing, when the index is full.
+// (KEYS[1]) under RefuseOverCap: it adds the entry, or moves one already
+// there to the newest (as indexScript does; ARGV[1] now, ARGV[2] the
+// entries' age limit), and returns 1, if the entry is there or the index
+// holds fewer than ARGV[3] entries; else it returns 0 and adds nothing.
+// BindUser takes the seat, and the binding's write takes it again, in its
+// pipeline: a seat pruned meanwhile (its login slower than settleTime)
+// and taken by another login is refused then, and the binding undone.
 var admitScript = redis.NewScript(`
 local k = KEYS[1]
 local now, keep = tonumber(ARGV[1]), tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', k, '-inf', now - keep)
-if redis.call('ZSCORE', k, ARGV[4]) then return 1 end
-if redis.call('ZCARD', k) >= tonumber(ARGV[3]) then return 0 end
+if not redis.call('ZSCORE', k, ARGV[4]) and redis.call('ZCARD', k) >= tonumber(ARGV[3]) then return 0 end
 local score = now
 local top = redis.call('ZREVRANGE', k, 0, 0, 'WITHSCORES')
 if top[2] and tonumber(top[2]) >= score then score = tonumber(top[2]) + 1 end
@@ -129,6 +132,33 @@ func (s *Session) admit(ctx context.Context, user string) error {
 	}
 }
 
+// unindexScript removes entries from a user's index (KEYS[1]): ARGV holds
+// pairs of a member and the score it was read with, or "" to remove it
+// whatever its score. A member whose score changed since it was read (a
+// login bound its session to the user again meanwhile: the tag is the
+// same, the score new) stays.
+var unindexScript = redis.NewScript(`
+local n = 0
+for i = 1, #ARGV, 2 do
+  local s = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if s and (ARGV[i+1] == '' or tonumber(s) == tonumber(ARGV[i+1])) then
+    n = n + redis.call('ZREM', KEYS[1], ARGV[i])
+  end
+end
+return n
+`)
+
+// unindex removes the entries pairs names (see unindexScript).
+func (st *Store) unindex(ctx context.Context, user string, pairs []any) error {
+	if len(pairs) == 0 {
+		return nil
+	}
+	return unindexScript.Run(ctx, st.client, []string{st.indexKey(user)}, pairs...).Err()
+}
+
+// score formats an index score as unindexScript compares it.
+func score(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
 // endScript ends the session at KEYS[1] if it is bound to user ARGV[1]:
 // a session bound to another user since is left alone. It returns 1 when
 // it deleted the session.
@@ -155,6 +185,11 @@ func (st *Store) settleTime() time.Duration { return max(10*time.Second, 2*st.op
 func (st *Store) queueIndex(ctx context.Context, pipe redis.Pipeliner, now time.Time, ops []indexOp) []*redis.Cmd {
 	var cmds []*redis.Cmd
 	for _, op := range ops {
+		if st.opts.RefuseOverCap {
+			cmds = append(cmds, admitScript.EvalSha(ctx, pipe, []string{st.indexKey(op.user)},
+				now.UnixMilli(), st.indexKeep().Milliseconds(), st.opts.MaxSessionsPerUser, op.tag))
+			continue
+		}
 		cmds = append(cmds, indexScript.EvalSha(ctx, pipe, []string{st.indexKey(op.user)},
 			now.UnixMilli(), st.indexKeep().Milliseconds(), op.tag))
 	}
@@ -202,6 +237,12 @@ func (st *Store) indexed(ctx context.Context, now time.Time, ops []indexOp, cmds
 			continue
 		}
 		n, _ := results[i].Int()
+		if st.opts.RefuseOverCap {
+			if n == 0 {
+				return fmt.Errorf("%w: the seat was taken by another login meanwhile", ErrTooManySessions)
+			}
+			continue
+		}
 		if limit := st.opts.MaxSessionsPerUser; limit > 0 && int(n) > limit {
 			st.enforceCap(ctx, op.user, op.tag)
 		} else if n >= pruneFrom && n%pruneEvery == 0 {
@@ -256,7 +297,7 @@ func (st *Store) pipeline(ctx context.Context, fn func(redis.Pipeliner)) error {
 		if err == nil || attempt > 0 || !noScript(cmds) {
 			return err
 		}
-		for _, s := range []*redis.Script{writeScript, indexScript, endScript, removeScript, admitScript, lockScript} {
+		for _, s := range []*redis.Script{writeScript, indexScript, endScript, removeScript, admitScript, lockScript, unindexScript} {
 			if err := s.Load(ctx, st.client).Err(); err != nil {
 				return err
 			}
@@ -318,12 +359,10 @@ func (st *Store) userEntries(ctx context.Context, user string) ([]string, map[st
 		case int64(m.Score) < settled:
 			// Ended (or bound to another user since): prune it. A
 			// younger entry may belong to a create still on its way.
-			dead = append(dead, tag)
+			dead = append(dead, tag, score(m.Score))
 		}
 	}
-	if len(dead) > 0 {
-		st.client.ZRem(ctx, ikey, dead...)
-	}
+	_ = st.unindex(ctx, user, dead) // pruning only: a failure leaves it to the next one
 	return live, infos, nil
 }
 
@@ -370,7 +409,8 @@ func (st *Store) RevokeSession(ctx context.Context, user, handle string, current
 		if u, err := current.BoundUser(); err != nil || u != user {
 			return 0, err
 		}
-		if err := current.Destroy(); err != nil {
+		ended, err := current.destroy()
+		if err != nil || !ended {
 			return 0, err
 		}
 		return 1, nil
@@ -406,12 +446,14 @@ func (st *Store) DestroyUserSessions(ctx context.Context, user string, except *S
 	}
 	keep := except.tag()
 	var tags []string
-	settled := map[string]bool{}
+	settled := map[string]string{}
 	limit := st.now().Add(-st.settleTime()).UnixMilli()
 	for _, m := range members {
 		if tag := m.Member.(string); tag != keep {
 			tags = append(tags, tag)
-			settled[tag] = int64(m.Score) < limit
+			if int64(m.Score) < limit {
+				settled[tag] = score(m.Score)
+			}
 		}
 	}
 	return st.end(ctx, user, tags, settled)
@@ -419,8 +461,9 @@ func (st *Store) DestroyUserSessions(ctx context.Context, user string, except *S
 
 // end deletes the sessions of user at tags and removes from the index the
 // entries of those it deleted, and of those that had ended already when
-// settled says their entry is old enough (see userEntries).
-func (st *Store) end(ctx context.Context, user string, tags []string, settled map[string]bool) (int, error) {
+// settled gives the score their old enough entry was read with (see
+// userEntries): such an entry stays should a login have renewed it since.
+func (st *Store) end(ctx context.Context, user string, tags []string, settled map[string]string) (int, error) {
 	if len(tags) == 0 {
 		return 0, nil
 	}
@@ -454,19 +497,17 @@ func (st *Store) end(ctx context.Context, user string, tags []string, settled ma
 		switch r, _ := c.Int(); {
 		case r == 1:
 			n++
-			gone = append(gone, tags[i])
-		case settled[tags[i]]:
-			gone = append(gone, tags[i])
+			gone = append(gone, tags[i], "")
+		case settled[tags[i]] != "":
+			gone = append(gone, tags[i], settled[tags[i]])
 		}
 	}
 	if n > 0 {
 		st.emit(ctx, Event{Kind: EventDestroyed, Count: n})
 	}
-	if len(gone) > 0 {
-		// Not the entries of sessions still being created: they stay.
-		if err := st.client.ZRem(ctx, st.indexKey(user), gone...).Err(); err != nil {
-			return n, st.failed(ctx, "index", start, err)
-		}
+	// Not the entries of sessions still being created: they stay.
+	if err := st.unindex(ctx, user, gone); err != nil {
+		return n, st.failed(ctx, "index", start, err)
 	}
 	return n, nil
 }

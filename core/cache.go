@@ -153,19 +153,33 @@ func (e *trackingError) Error() string { return "CLIENT TRACKING: " + e.err.Erro
 func (e *trackingError) Unwrap() error { return e.err }
 
 // open opens the invalidation stream: a connection with tracking on,
-// subscribed to the invalidation channel (the subscription confirmed).
+// subscribed to the invalidation channel (the subscription confirmed),
+// that answers a PING (which the stream's liveness rests on).
 func (c *localCache) open(ctx context.Context) (*redis.PubSub, error) {
 	ps := c.rdb.Subscribe(ctx)
+	receive := func() (any, error) {
+		if deadline, ok := ctx.Deadline(); ok {
+			return ps.ReceiveTimeout(ctx, time.Until(deadline))
+		}
+		return ps.Receive(ctx)
+	}
 	err := ps.Subscribe(ctx, invalidateChannel)
 	if err == nil {
 		var msg any
-		if deadline, ok := ctx.Deadline(); ok {
-			msg, err = ps.ReceiveTimeout(ctx, time.Until(deadline))
-		} else {
-			msg, err = ps.Receive(ctx)
-		}
+		msg, err = receive()
 		if sub, ok := msg.(*redis.Subscription); err == nil && (!ok || sub.Channel != invalidateChannel) {
 			err = fmt.Errorf("unexpected reply %T to SUBSCRIBE", msg)
+		}
+	}
+	if err == nil {
+		err = ps.Ping(ctx, "open")
+	}
+	for err == nil {
+		var msg any
+		if msg, err = receive(); err == nil {
+			if p, ok := msg.(*redis.Pong); ok && p.Payload == "open" {
+				break
+			}
 		}
 	}
 	if err != nil {
@@ -183,6 +197,13 @@ func missingPermission(err error) string {
 	}
 	if _, ok := errors.AsType[*trackingError](err); ok {
 		return "may not run CLIENT ID and CLIENT TRACKING (grant them: ACL SETUSER <user> +client|id +client|tracking)"
+	}
+	// "NOPERM User u has no permissions to run the 'ping' command"
+	if _, rest, ok := strings.Cut(unwrapAll(err).Error(), "run the '"); ok {
+		if cmd, _, ok := strings.Cut(rest, "'"); ok {
+			cmd = strings.ToUpper(strings.ReplaceAll(cmd, "|", " "))
+			return "may not run " + cmd + " (grant it: ACL SETUSER <user> +" + strings.ToLower(strings.ReplaceAll(cmd, " ", "|")) + ")"
+		}
 	}
 	return "may not subscribe to the channel " + invalidateChannel +
 		" (Redis 7 gives new users no channels, acl-pubsub-default resetchannels: grant it with ACL SETUSER <user> &" + invalidateChannel + ")"

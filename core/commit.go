@@ -205,7 +205,7 @@ func (s *Session) binding() (user, label string) {
 // bindingOps returns the ops that write a pending binding (or, for a
 // create, the binding the session has) with its authentication time, or a
 // pending Reauthenticated, and the index addition that goes with writing
-// the session under tag (unless RefuseOverCap's admission made it). An
+// the session under tag (under RefuseOverCap, the seat taken again: see admitScript). An
 // entry of another user the session was bound to before is left to
 // pruning (see accounts.go).
 func (s *Session) bindingOps(tag string, create bool) (ops []any, idx []indexOp) {
@@ -215,10 +215,7 @@ func (s *Session) bindingOps(tag string, create bool) (ops []any, idx []indexOp)
 	}
 	if s.bindSet || create {
 		ops = []any{"s", fieldUser, user, "s", fieldLabel, label, "s", fieldAuth, strconv.FormatInt(s.authAt.UnixMilli(), 10)}
-		if s.admitted != user+"\x00"+tag {
-			idx = []indexOp{{user: user, tag: tag}}
-		}
-		return ops, idx
+		return ops, []indexOp{{user: user, tag: tag}}
 	}
 	if s.reauth {
 		ops = []any{"s", fieldAuth, strconv.FormatInt(s.authAt.UnixMilli(), 10)}
@@ -298,8 +295,8 @@ func (s *Session) update(ctx context.Context, now time.Time, extra []any) (write
 		w.renew = next.verifier()
 	}
 	res, err := s.st.write(ctx, s.key, now, w)
-	if w.unlock || errors.Is(err, ErrConflict) && w.lock != "" {
-		s.locked = false // released with the write, or lost
+	if w.lock != "" && (err == nil && w.unlock || errors.Is(err, errLockLost)) {
+		s.locked = false // released with the write, or lost; a refused write keeps it, for the save to release
 	}
 	switch {
 	case err == nil:
@@ -309,9 +306,10 @@ func (s *Session) update(ctx context.Context, now time.Time, extra []any) (write
 		}
 		s.written(res)
 		return res, nil
-	case errors.Is(err, errIndexFailed):
-		// The binding landed, its index entry did not: take the
-		// binding back, so that no bound session goes unlisted.
+	case errors.Is(err, errIndexFailed), errors.Is(err, ErrTooManySessions):
+		// The binding landed, its index entry (or its seat) did not:
+		// take the binding back, so that no bound session goes
+		// unlisted, nor over the cap.
 		if s.renew {
 			s.cred, s.renew, s.issue = next, false, true
 		}
@@ -374,9 +372,9 @@ func (s *Session) create(ctx context.Context, now time.Time, extra []any) (write
 		if err == errExists {
 			continue
 		}
-		if errors.Is(err, errIndexFailed) {
-			// A new record its user's index does not list must not
-			// stand: no token will name it.
+		if errors.Is(err, errIndexFailed) || errors.Is(err, ErrTooManySessions) {
+			// A new record its user's index does not list (or that has
+			// no seat) must not stand: no token will name it.
 			_, _ = s.st.remove(context.WithoutCancel(ctx), s.key, s.cred.verifier()) // best effort; the create's error is returned
 			s.bindSet = false
 		}

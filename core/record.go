@@ -52,8 +52,10 @@ import (
 // that Redict keeps it in its compact encoding), and pruned, raising the
 // horizon, by age (older than twice Timeout, on writes and refreshes) and
 // by count (past journalMax, down to journalKeep, oldest first). A create
-// and a Renew recognise their own retry by the verifier they installed,
-// which nobody else holds before their reply.
+// recognises its own retry by the verifier it installed, which nobody else
+// holds before its reply; a Renew's write passes under the old verifier
+// or the new one (an earlier write of its request may have renewed the
+// session, its reply lost), and its own retry is a journal hit.
 const (
 	recordVersion = "3"
 	fieldMeta     = "_m"

@@ -58,7 +58,8 @@ end
 //	ARGV[5] the journal's age limit (ms)
 //	ARGV[6] the write's nonce
 //	ARGV[7] the verifier: the record's ("u"), or the new record's ("c")
-//	ARGV[8] for "u" from Renew: the new verifier, else ""
+//	ARGV[8] for "u" from Renew: the new verifier, else ""; the record may
+//	        hold either verifier
 //	ARGV[9] for "c": "<created>.<deadline>" (ms); for "u": "" or a new
 //	        deadline (ms), which restarts the absolute lifetime
 //	ARGV[10] for "u": the revision the record must have, or ""
@@ -121,12 +122,11 @@ else
     return {'gone'}
   end
   if v ~= '3' then return {'version'} end
-  -- 2. The verifier: a Renew's own retry, or a credential that is not
-  -- (any more) the session's, which reads as a missing session.
-  if old[5] ~= ARGV[7] then
-    if ARGV[8] ~= '' and old[5] == ARGV[8] then return {'ok', created, abs, old[3] or '0', old[4] or '0'} end
-    return {'gone'}
-  end
+  -- 2. The verifier: a credential that is not (any more) the session's
+  -- reads as a missing session. A renewing write also passes under the
+  -- verifier it installs: an earlier write of its request (an Incr whose
+  -- reply the client never read) may have renewed the session already.
+  if old[5] ~= ARGV[7] and (ARGV[8] == '' or old[5] ~= ARGV[8]) then return {'gone'} end
   if tonumber(abs) <= now then return {'gone'} end
 end
 -- 3. The horizon.
@@ -303,6 +303,10 @@ var (
 	errGone   = errors.New("sessions: gone")
 	errExists = errors.New("sessions: exists")
 )
+
+// errLockLost reports a write of a request whose session lock ended (its
+// lease passed) before the write.
+var errLockLost = errors.New("the session lock was lost (held past StoreOptions.LockLease)")
 
 // errOutcomeUnknown reports a write refused because it may have been
 // applied already: a retry that came after its journal entry was pruned.
@@ -508,6 +512,9 @@ func (st *Store) writeOnce(ctx context.Context, key string, now time.Time, w wri
 		if err == nil && len(res) > 0 && res[0] == "ok" {
 			// The index additions ran with the write: settle them.
 			if ierr := st.indexed(ctx, now, w.idx, icmds); ierr != nil {
+				if errors.Is(ierr, ErrTooManySessions) {
+					return writeResult{}, ierr
+				}
 				return writeResult{}, st.failed(sctx, "index", start, ierr)
 			}
 		}
@@ -540,7 +547,7 @@ func (st *Store) writeReply(ctx context.Context, start time.Time, res []string) 
 	case "conflict":
 		return writeResult{}, fmt.Errorf("%w: save", ErrConflict)
 	case "locklost":
-		return writeResult{}, fmt.Errorf("%w: save: the session lock was lost (held past StoreOptions.LockLease)", ErrConflict)
+		return writeResult{}, fmt.Errorf("%w: save: %w", ErrConflict, errLockLost)
 	case "unknown":
 		return writeResult{}, st.failed(ctx, "save", start, errOutcomeUnknown)
 	default:

@@ -357,22 +357,30 @@ func (s *Session) Renew() error {
 // out" flash message). A credential that a Renew elsewhere replaced ends
 // nothing: it only loses its token.
 func (s *Session) Destroy() error {
+	_, err := s.destroy()
+	return err
+}
+
+// destroy is Destroy; it reports whether it ended a session in the store.
+func (s *Session) destroy() (bool, error) {
 	if s == nil {
-		return ErrNoSession
+		return false, ErrNoSession
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.discarded {
-		return errDiscarded
+		return false, errDiscarded
 	}
 	s.resolve()
+	ended := false
 	if s.state == stateToken || s.state == stateLive {
-		ended, err := s.st.remove(s.ctx, s.key, s.cred.verifier())
+		var err error
+		ended, err = s.st.remove(s.ctx, s.key, s.cred.verifier())
 		if err != nil {
 			if !callerGone(err) {
 				s.err = err
 			}
-			return err
+			return false, err
 		}
 		s.clearToken = true
 		if ended {
@@ -382,7 +390,7 @@ func (s *Session) Destroy() error {
 	s.fresh()
 	s.dirty, s.cleared, s.issue, s.rewrite, s.bindSet = nil, false, false, false, false
 	s.persist, s.persistSet = persistDefault, false // a later session is a new one
-	return nil
+	return ended, nil
 }
 
 // errDiscarded is what changes that need the store get after

@@ -213,7 +213,9 @@ func (st *Store) Finish(ctx context.Context, c Carrier, s *Session) error {
 }
 
 // Discard drops the session's unsaved changes and ends it for this
-// request: nothing more is saved, and no token is sent. Integrations call
+// request: nothing more is saved, and no token is sent but the one of a
+// session an Incr or Update already created or renewed (the old token is
+// dead then). Integrations call
 // it when the handler panicked, so that a framework's recovery middleware
 // answering through the same response never commits a half-done request.
 // Changes already saved stay (Incr and Update write at once); a Renew not
@@ -226,6 +228,15 @@ func (st *Store) Discard(s *Session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.unlock(s.ctx)
+	if s.issue && s.state == stateLive && !s.committed {
+		// An Incr or Update wrote a new session, or a Renew, already:
+		// the old credential is dead, so the new one goes out with
+		// whatever answers the panic, or the crash would log the user
+		// out.
+		st.tr.write(s.c, s.cred, s.deadline, st.now(), s.persist)
+		s.c.AddHeader("Vary", st.tr.vary())
+		s.c.AddHeader("Cache-Control", "no-store")
+	}
 	s.dirty, s.cleared, s.persistSet, s.renew, s.bindSet, s.reauth = nil, false, false, false, false, false
 	s.issue, s.clearToken, s.rewrite = false, false, false
 	s.discarded, s.committed = true, true
