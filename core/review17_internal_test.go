@@ -396,7 +396,7 @@ func TestReview17StalePaths(t *testing.T) {
 	}
 	// DestroyUserSessions except a stale session spares nothing.
 	s, _ := rxLoad(st, live) // not loaded before the Renew
-	live = rx(t, st, live, func(s *Session) { s.Renew() })
+	rx(t, st, live, func(s *Session) { s.Renew() })
 	n, _ := st.DestroyUserSessions(context.Background(), "ada", s)
 	if n != 1 {
 		t.Errorf("DestroyUserSessions(except stale) ended %d, want the live one", n)
