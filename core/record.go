@@ -25,9 +25,11 @@ import (
 //	    when that user last proved who they are (Unix ms; BindUser,
 //	    Session.Reauthenticated)
 //	_x  the session lock (Session.Lock): "<holder>.<lease end, Unix ms>"
-//	_j  the retry journal's state: "<horizon>.<oldest>.<count>"
+//	_j  the retry journal's state: "<horizon>.<oldest>.<count>" (issue
+//	    times, Unix µs)
 //	_n<nonce>  one journal entry: the reply of the write that carried
-//	    nonce ("<issued ms>.<64 random bits>"), as "<revision>[,<incr>]"
+//	    nonce ("<issued, Unix µs>.<64 random bits>"), as
+//	    "<revision>[,<incr>]"
 //	d:K the encoded value of session key K
 //	f:T flash message queued at time T (Unix ns, zero-padded), a JSON string
 //

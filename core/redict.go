@@ -20,10 +20,10 @@ const (
 )
 
 // pruneLua prunes the journal of the record k whose state _j was read as
-// h, o, cnt (horizon, oldest issue time, count), keeping entry `keepf`
-// (the write's own) and the entries issued after cutoff, and at most
-// journalKeep in all; it sets h, o, cnt anew. Callers run it when o is at
-// or before cutoff, or cnt passes journalMax.
+// h, o, cnt (horizon, oldest issue time, count; times in µs), keeping
+// entry `keepf` (the write's own) and the entries issued after cutoff
+// (µs), and at most journalKeep in all; it sets h, o, cnt anew. Callers
+// run it when o is at or before cutoff, or cnt passes journalMax.
 var pruneLua = `
 local function prune(k, h, cnt, cutoff, keepf)
   local es = {}
@@ -56,7 +56,7 @@ end
 //	        and fails if it is missing, so a save never resurrects a session
 //	ARGV[2] now (ms), ARGV[3] idle timeout (ms), ARGV[4] max data size,
 //	ARGV[5] the journal's age limit (ms)
-//	ARGV[6] the write's nonce
+//	ARGV[6] the write's nonce ("<issued, Unix µs>.<random>")
 //	ARGV[7] the verifier: the record's ("u"), or the new record's ("c")
 //	ARGV[8] for "u" from Renew: the new verifier, else ""; the record may
 //	        hold either verifier
@@ -203,13 +203,13 @@ end
 -- The journal: room for this write's entry.
 cnt = cnt + 1
 if o == 0 or issued < o then o = issued end
-if o <= now - keep or cnt > ` + strconv.Itoa(journalMax) + ` then
-  h, o, cnt = prune(k, h, cnt, now - keep, nil)
+if o <= (now - keep) * 1000 or cnt > ` + strconv.Itoa(journalMax) + ` then
+  h, o, cnt = prune(k, h, cnt, (now - keep) * 1000, nil)
   cnt = cnt + 1
   if o == 0 or issued < o then o = issued end
 end
 rev = rev + 1
-local set = {'_z', 0, '_s', ARGV[2], '_r', rev, '_j', h .. '.' .. o .. '.' .. cnt}
+local set = {'_z', 0, '_s', ARGV[2], '_r', rev, '_j', string.format('%.0f.%.0f.%d', h, o, cnt)}
 if mode == 'c' then
   set[#set+1] = '_m'; set[#set+1] = '3.' .. ARGV[9]
   set[#set+1] = '_k'; set[#set+1] = ARGV[7]
@@ -269,9 +269,10 @@ local set = {'_s', ARGV[1]}
 if m[3] then
   local h, o, cnt = string.match(m[3], '^(%d+)%.(%d+)%.(%d+)$')
   h, o, cnt = tonumber(h) or 0, tonumber(o) or 0, tonumber(cnt) or 0
-  if cnt > 0 and o <= now - tonumber(ARGV[4]) then
-    h, o, cnt = prune(k, h, cnt, now - tonumber(ARGV[4]), nil)
-    set[3] = '_j'; set[4] = h .. '.' .. o .. '.' .. cnt
+  local cutoff = (now - tonumber(ARGV[4])) * 1000
+  if cnt > 0 and o <= cutoff then
+    h, o, cnt = prune(k, h, cnt, cutoff, nil)
+    set[3] = '_j'; set[4] = string.format('%.0f.%.0f.%d', h, o, cnt)
   end
 end
 redis.call('HSET', k, unpack(set))
@@ -316,12 +317,16 @@ var errOutcomeUnknown = errors.New("outcome unknown: a retry past the journal's 
 // of its write, which go-redis makes within the call's Timeout.
 func (st *Store) journalAge() time.Duration { return 2 * st.opts.Timeout }
 
-// newNonce names one write: its issue time (Unix ms) and 64 random bits.
+// newNonce names one write: its issue time (Unix µs) and 64 random bits.
+// The journal's horizon is an issue time, and a write issued at or below
+// it is refused: in µs, a write that follows another of the same process
+// is never issued at the time of one pruned before it (in ms, a fast
+// server's writes of one millisecond were).
 func newNonce(now time.Time) string {
 	var r [8]byte
 	rand.Read(r[:])
 	b := make([]byte, 0, 20+1+11)
-	b = strconv.AppendInt(b, now.UnixMilli(), 10)
+	b = strconv.AppendInt(b, now.UnixMicro(), 10)
 	b = append(b, '.')
 	return string(base64.RawURLEncoding.AppendEncode(b, r[:]))
 }
