@@ -506,7 +506,7 @@ func sessionPlaces(t *testing.T, st *sessions.Store, primaries []clusterNode) ma
 		for _, k := range keys {
 			rest, _ := strings.CutPrefix(k, prefix+"{")
 			if strings.IndexByte(rest, '}') != len(rest)-1 {
-				continue // a journal entry or a take
+				continue // not a session record
 			}
 			owner, err := adminDo(ctx, p.addr, "HGET", k, "d:owner").Text()
 			if err != nil {

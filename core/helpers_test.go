@@ -97,8 +97,7 @@ func onlyKey(t testing.TB, st *sessions.Store, client redis.UniversalClient) str
 }
 
 // recordKeys returns the session records under the store's prefix (the
-// keys prefix+"{tag}"; the others are the records' short-lived journal
-// entries).
+// keys prefix+"{tag}"; a per-user index is not one).
 func recordKeys(t testing.TB, st *sessions.Store, client redis.UniversalClient) []string {
 	t.Helper()
 	prefix := st.Options().KeyPrefix
