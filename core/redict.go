@@ -29,22 +29,22 @@ local function prune(k, h, cnt, cutoff, keepf)
   local es = {}
   for _, f in ipairs(redis.call('HKEYS', k)) do
     if string.byte(f, 1) == 95 and string.byte(f, 2) == 110 and f ~= keepf then
-      es[#es+1] = {tonumber(string.match(f, '^_n(%d+)%.')) or 0, f}
+      es[#es+1] = f
     end
   end
-  table.sort(es, function(a, b) return a[1] < b[1] end)
-  local drop, left, n = {}, #es, 0
+  -- Issue times have the same number of digits (µs, until 2286): the
+  -- names sort as the times do.
+  table.sort(es)
+  local left, n, o = #es, 0, 0
   if keepf then left = left + 1 end
-  for _, e in ipairs(es) do
-    if e[1] > cutoff and left <= ` + strconv.Itoa(journalKeep) + ` then break end
-    drop[#drop+1] = e[2]
+  for _, f in ipairs(es) do
+    local t = tonumber(string.match(f, '^_n(%d+)%.')) or 0
+    if t > cutoff and left <= ` + strconv.Itoa(journalKeep) + ` then o = t; break end
     left = left - 1
-    if e[1] > h then h = e[1] end
+    if t > h then h = t end
     n = n + 1
   end
-  if #drop > 0 then redis.call('HDEL', k, unpack(drop)) end
-  local o = 0
-  if es[n+1] then o = es[n+1][1] end
+  if n > 0 then redis.call('HDEL', k, unpack(es, 1, n)) end
   return h, o, left
 end
 `
