@@ -132,7 +132,7 @@ func Middleware(st *Store, opts MiddlewareOptions) func(http.Handler) http.Handl
 			// writer wrapper.
 			x := &exchange{w: sessionWriter{ResponseWriter: w, st: st, onError: onError}}
 			x.c = httpCarrier{r: r, w: w}
-			st.LoadInto(&x.s, r.Context(), &x.c)
+			st.LoadInto(r.Context(), &x.s, &x.c)
 			r = r.WithContext(NewContext(r.Context(), &x.s))
 			x.w.s, x.w.c, x.w.r = &x.s, &x.c, r
 			done := false

@@ -62,7 +62,7 @@ func Middleware(st *sessions.Store, opts Options) echo.MiddlewareFunc {
 			x := &exchange{c: c, res: c.Response(), st: st}
 			x.w = writer{ResponseWriter: x.res.Writer, x: x}
 			x.res.Writer = &x.w
-			st.LoadInto(&x.s, c.Request().Context(), x)
+			st.LoadInto(c.Request().Context(), &x.s, x)
 			c.Set(contextKey, &x.s)
 			x.res.Before(x.commit)
 			done := false

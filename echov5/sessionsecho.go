@@ -58,7 +58,7 @@ func Middleware(st *sessions.Store, opts Options) echo.MiddlewareFunc {
 			x := &exchange{c: c, res: res, st: st}
 			x.w = writer{ResponseWriter: res.ResponseWriter, x: x}
 			res.ResponseWriter = &x.w
-			st.LoadInto(&x.s, c.Request().Context(), x)
+			st.LoadInto(c.Request().Context(), &x.s, x)
 			c.Set(contextKey, &x.s)
 			res.Before(x.commit)
 			done := false

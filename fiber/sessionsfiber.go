@@ -45,7 +45,7 @@ func New(store *sessions.Store, config ...Config) fiber.Handler {
 		ctx := c.UserContext()
 		x := &exchange{c: c}
 		s := &x.s
-		store.LoadInto(s, ctx, x)
+		store.LoadInto(ctx, s, x)
 		c.Locals(localsKey{}, s)
 		c.SetUserContext(sessions.NewContext(ctx, s))
 

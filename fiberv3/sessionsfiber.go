@@ -47,7 +47,7 @@ func New(store *sessions.Store, config ...Config) fiber.Handler {
 		ctx := c.Context()
 		x := &exchange{c: c}
 		s := &x.s
-		store.LoadInto(s, ctx, x)
+		store.LoadInto(ctx, s, x)
 		// c.Locals(localsKey{}, s), without the allocation of its
 		// variadic argument through the fiber.Ctx interface.
 		c.RequestCtx().SetUserValue(localsKey{}, s)

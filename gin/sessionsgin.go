@@ -48,7 +48,7 @@ func Middleware(st *sessions.Store, opts Options) gin.HandlerFunc {
 		// carrier is c itself.
 		ctx := c.Request.Context()
 		w := &writer{ResponseWriter: c.Writer, ctx: ctx, c: c, st: st, onError: onError}
-		st.LoadInto(&w.s, ctx, (*carrier)(c))
+		st.LoadInto(ctx, &w.s, (*carrier)(c))
 		c.Set(sessionKey, &w.s)
 		c.Writer = w
 		done := false
