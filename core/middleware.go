@@ -112,10 +112,13 @@ func ErrorStatus(err error) int {
 // response. The wrapper has Unwrap, so http.ResponseController reaches the
 // underlying writer.
 //
-// A handler that panics saves nothing more: its pending changes are
-// dropped, no token is sent, and a Renew it made is undone. What it had
-// written already stays: Incr and Update write at once (with the changes
-// pending before them), as does an explicit Store.Save.
+// A handler that panics saves nothing more: its unsaved changes are
+// dropped, and a Renew not written yet is undone. What it had written
+// already stays: Incr and Update write at once (with every change pending
+// before them), as does an explicit Store.Save. When such a write created
+// the session or carried its Renew, the old token is dead, so the new one
+// is sent with whatever answers the panic (mount the recovery middleware
+// outside this one); otherwise no token is sent.
 //
 // Changes made after the first byte are saved when the handler returns if
 // the session already exists in the store; a session that does not exist
