@@ -137,6 +137,7 @@ type exchange struct {
 }
 
 var (
+	_ sessions.Carrier        = (*exchange)(nil)
 	_ sessions.HeaderSetter   = (*exchange)(nil)
 	_ sessions.OriginReporter = (*exchange)(nil)
 )
