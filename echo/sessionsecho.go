@@ -86,7 +86,7 @@ func Middleware(st *sessions.Store, opts Options) echo.MiddlewareFunc {
 				x.w.fail()
 				return err
 			case x.committed: // late changes; a failure goes to the store's Logger
-				st.Finish(req.Context(), x, &x.s)
+				_ = st.Finish(req.Context(), x, &x.s) // committed: it reports to the store's Logger and returns nil
 				return err
 			}
 			x.committed = true
@@ -220,7 +220,7 @@ func (w *writer) Write(b []byte) (int, error) {
 // Flush commits the session and flushes the underlying writer.
 func (w *writer) Flush() {
 	if w.header() {
-		http.NewResponseController(w.ResponseWriter).Flush()
+		_ = http.NewResponseController(w.ResponseWriter).Flush() // a writer that cannot flush sends at the end
 	}
 }
 

@@ -45,11 +45,11 @@ func (k *exchange) Cookies(name string) []string {
 	if !k.read {
 		vals = k.one[:0] // never handed out yet
 	}
-	k.c.Request().Header.VisitAllCookie(func(key, value []byte) {
+	for key, value := range k.c.Request().Header.Cookies() {
 		if string(key) == name {
 			vals = append(vals, string(value))
 		}
-	})
+	}
 	if len(vals) == 0 {
 		vals = nil
 	}

@@ -111,9 +111,12 @@ func (l *connsListener) closeConns() {
 // Request.Form does (body values first), copying fasthttp's bytes.
 func formValues(c *fiber.Ctx) url.Values {
 	form := url.Values{}
-	add := func(k, v []byte) { form.Add(string(k), string(v)) }
-	c.Request().PostArgs().VisitAll(add)
-	c.Request().URI().QueryArgs().VisitAll(add)
+	for k, v := range c.Request().PostArgs().All() {
+		form.Add(string(k), string(v))
+	}
+	for k, v := range c.Request().URI().QueryArgs().All() {
+		form.Add(string(k), string(v))
+	}
 	return form
 }
 
