@@ -37,7 +37,7 @@ func (h handlers) page(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store") // the page shows session data
-	_, _ = w.Write(buf.Bytes()) // the client may be gone; nothing more to tell it
+	_, _ = w.Write(buf.Bytes())                 // the client may be gone; nothing more to tell it
 }
 
 // static serves the jwt-mode page (demo.StaticPage): the page holds no
