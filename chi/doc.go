@@ -34,6 +34,8 @@
 // changes made before it.
 //
 // Register middleware.Recoverer before (outside) the session middleware:
-// its 500 then goes to the server's own writer and commits nothing of the
-// request that panicked.
+// its 500 then goes to the server's own writer and commits nothing more
+// of the request that panicked. What Incr, Update or a Store.Save had
+// written stays, and when such a write created the session or carried
+// its Renew, its new cookie goes out with the 500 (the old one is dead).
 package sessionschi

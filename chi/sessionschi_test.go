@@ -31,6 +31,10 @@ func serve(t testing.TB, st *sessions.Store, routes []sessionstest.Route) string
 		r.MethodFunc(rt.Method, rt.Path, func(w http.ResponseWriter, r *http.Request) {
 			r.ParseForm()
 			status, body := rt.Handle(sessionschi.FromContext(r.Context()), r.Form)
+			if err, ok := body.(error); ok && sessions.IsSessionError(err) {
+				sessions.WriteError(w, err) // a net/http handler answers its own errors
+				return
+			}
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(status)
 			json.NewEncoder(w).Encode(body)
@@ -183,5 +187,41 @@ func TestErrorHandler(t *testing.T) {
 	resp := do(r, http.MethodPost, "/set", cookie)
 	if resp.StatusCode != http.StatusTeapot || !errors.Is(got, sessions.ErrUnavailable) {
 		t.Errorf("POST /set with the store down: status %d, error %v; want 418 and ErrUnavailable", resp.StatusCode, got)
+	}
+}
+
+// TestPanicKeepsWrites: a handler that Incr's, Sets, then panics under
+// middleware.Recoverer: the increment stays, the later Set is dropped,
+// and when the Incr created the session its cookie goes out with the 500.
+func TestPanicKeepsWrites(t *testing.T) {
+	g := newRig(t, rigURL(t), sessions.StoreOptions{})
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer, sessionschi.Middleware(g.st, sessionschi.Options{}))
+	r.Get("/panic", func(w http.ResponseWriter, r *http.Request) {
+		s := sessionschi.FromContext(r.Context())
+		s.Incr("n", 1)
+		s.Set("later", "x")
+		panic("handler bug")
+	})
+	r.Get("/read", func(w http.ResponseWriter, r *http.Request) {
+		s := sessionschi.FromContext(r.Context())
+		n, _ := s.Incr("n", 0)
+		_, later, _ := sessions.Get[string](s, "later")
+		fmt.Fprint(w, n, later)
+	})
+	resp := do(r, http.MethodGet, "/panic")
+	ck := sessionCookie(resp)
+	if resp.StatusCode != http.StatusInternalServerError || ck == nil {
+		t.Fatalf("new session: status %d, cookie %v; want 500 with the cookie of the session Incr created", resp.StatusCode, ck != nil)
+	}
+	if b := body(do(r, http.MethodGet, "/read", ck)); b != "1 false" {
+		t.Errorf("new session: n, later = %s; want 1 and dropped", b)
+	}
+	resp = do(r, http.MethodGet, "/panic", ck)
+	if resp.StatusCode != http.StatusInternalServerError || sessionCookie(resp) != nil {
+		t.Errorf("live session: status %d, cookie %v; want 500 and none", resp.StatusCode, sessionCookie(resp) != nil)
+	}
+	if b := body(do(r, http.MethodGet, "/read", ck)); b != "2 false" {
+		t.Errorf("live session: n, later = %s; want 2 and dropped", b)
 	}
 }

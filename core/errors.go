@@ -70,3 +70,30 @@ var (
 	// another request since this one read it.
 	ErrConflict = errors.New("sessions: session changed concurrently")
 )
+
+// sessionErrors lists every sentinel above; IsSessionError matches them.
+// (TestIsSessionErrorCoversErrorsGo reads this file, so that a sentinel
+// added above and not here fails.)
+var sessionErrors = []error{
+	ErrUnavailable, ErrTooLarge, ErrNotInteger, ErrOutOfRange, ErrCommitted,
+	ErrDecode, ErrEncode, ErrNoSession, ErrIncompatibleRecord, ErrInvalidOptions,
+	ErrInvalidKey, ErrLocked, ErrTooManySessions, ErrNoUser, ErrConflict,
+}
+
+// IsSessionError reports whether err is, or wraps, one of this package's
+// sentinel errors (errors.Is, so it sees through fmt.Errorf's %w and a
+// framework error that unwraps to it). Integrations answer such an error,
+// when a handler returns it, as they answer a store failure: status
+// ErrorStatus(err), body ErrorBody(err); other errors go to the
+// framework's own error handling.
+func IsSessionError(err error) bool {
+	if err == nil {
+		return false
+	}
+	for _, sentinel := range sessionErrors {
+		if errors.Is(err, sentinel) {
+			return true
+		}
+	}
+	return false
+}

@@ -112,10 +112,13 @@ func ErrorStatus(err error) int {
 // response. The wrapper has Unwrap, so http.ResponseController reaches the
 // underlying writer.
 //
-// A handler that panics saves nothing more: its pending changes are
-// dropped, no token is sent, and a Renew it made is undone. What it had
-// written already stays: Incr and Update write at once (with the changes
-// pending before them), as does an explicit Store.Save.
+// A handler that panics saves nothing more: its unsaved changes are
+// dropped, and a Renew not written yet is undone. What it had written
+// already stays: Incr and Update write at once (with every change pending
+// before them), as does an explicit Store.Save. When such a write created
+// the session or carried its Renew, the old token is dead, so the new one
+// is sent with whatever answers the panic (mount the recovery middleware
+// outside this one); otherwise no token is sent.
 //
 // Changes made after the first byte are saved when the handler returns if
 // the session already exists in the store; a session that does not exist
@@ -132,7 +135,7 @@ func Middleware(st *Store, opts MiddlewareOptions) func(http.Handler) http.Handl
 			// writer wrapper.
 			x := &exchange{w: sessionWriter{ResponseWriter: w, st: st, onError: onError}}
 			x.c = httpCarrier{r: r, w: w}
-			st.LoadInto(&x.s, r.Context(), &x.c)
+			st.LoadInto(r.Context(), &x.s, &x.c)
 			r = r.WithContext(NewContext(r.Context(), &x.s))
 			x.w.s, x.w.c, x.w.r = &x.s, &x.c, r
 			done := false

@@ -36,6 +36,10 @@ func serveMiddleware(t testing.TB, st *sessions.Store, routes []sessionstest.Rou
 		mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
 			r.ParseForm()
 			status, body := rt.Handle(sessions.FromContext(r.Context()), r.Form)
+			if err, ok := body.(error); ok && sessions.IsSessionError(err) {
+				sessions.WriteError(w, err)
+				return
+			}
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(status)
 			json.NewEncoder(w).Encode(body)

@@ -126,7 +126,7 @@ func (st *Store) Load(ctx context.Context, c Carrier) *Session {
 // integrations that allocate it together with their own per-request state
 // (one allocation per request instead of two). s must not be reused for
 // another request.
-func (st *Store) LoadInto(s *Session, ctx context.Context, c Carrier) {
+func (st *Store) LoadInto(ctx context.Context, s *Session, c Carrier) {
 	st.init(ctx, s, c)
 }
 

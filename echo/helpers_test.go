@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -100,8 +101,13 @@ func downRig(t testing.TB, opts sessionsecho.Options, outer, inner []echo.Middle
 	return newRigOn(t, downClient(t), sessions.StoreOptions{Timeout: 300 * time.Millisecond}, opts, outer, inner)
 }
 
-// do serves one request in-process with cookie (may be nil).
+// do serves one request in-process with cookie (may be nil), to
+// localhost unless path is a URL (Secure cookies over plain http to
+// another host make the store warn).
 func (r *rig) do(method, path string, cookie *http.Cookie, hdr ...string) *httptest.ResponseRecorder {
+	if strings.HasPrefix(path, "/") {
+		path = "http://localhost" + path
+	}
 	req := httptest.NewRequest(method, path, nil)
 	if cookie != nil {
 		req.AddCookie(cookie)

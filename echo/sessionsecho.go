@@ -11,38 +11,45 @@ import (
 	sessions "github.com/gosessions/sessions/core"
 )
 
-// contextKey is the echo.Context key (c.Get) of the request's session.
-const contextKey = "github.com/gosessions/sessions/echo.session"
-
 // Options configures Middleware. The zero value is the default.
 type Options struct {
-	// ErrorHandler answers a request whose session could not be loaded
-	// or saved when the handler returned without writing a response; the
-	// middleware returns its result. The default returns an
-	// *echo.HTTPError with status sessions.ErrorStatus(err) and the error
-	// as Internal, for the app's HTTPErrorHandler to render.
+	// ErrorHandler answers a request whose session could not be saved
+	// when the handler returned without writing a response, or whose
+	// handler returned a session error (sessions.IsSessionError) before
+	// writing; the middleware returns its result. The default answers as
+	// every gosessions integration does: status sessions.ErrorStatus(err),
+	// the JSON body sessions.ErrorBody(err), Cache-Control no-store. To
+	// hand the error to the app's HTTPErrorHandler instead, return
+	// echo.NewHTTPError(sessions.ErrorStatus(err),
+	// sessions.ErrorMessage(err)).SetInternal(err).
 	//
 	// It is not called when the commit fails as the response is being
 	// written: the header is about to go out, so the middleware answers
-	// itself, with sessions.ErrorStatus(err) and sessions.ErrorBody(err).
+	// itself, as the default does.
 	ErrorHandler func(c echo.Context, err error) error
 }
 
 // Middleware returns echo middleware that attaches the request's session
-// (see FromContext) and saves it just before the response's header is
-// written (a c.Response().Before func), so that its cookie or token goes
-// out with the first byte. Should that save fail, the response becomes
-// the error answer: status sessions.ErrorStatus(err), the JSON body
+// (see FromContext; sessions.FromContext(c.Request().Context()) finds it
+// too) and saves it just before the response's header is written (a
+// c.Response().Before func), so that its cookie or token goes out with
+// the first byte. Should that save fail, the response becomes the error
+// answer: status sessions.ErrorStatus(err), the JSON body
 // sessions.ErrorBody(err), Cache-Control no-store, in place of the
 // handler's. When the handler returns without writing anything (an error
 // for the HTTPErrorHandler to render, or nothing at all), the session is
-// saved as it returns; a failure then goes to Options.ErrorHandler.
+// saved as it returns; a failure then goes to Options.ErrorHandler, as
+// does a session error the handler returned (errors.Is, so also one
+// inside an *echo.HTTPError). Other errors go to echo's HTTPErrorHandler.
 //
 // A handler's error does not undo its session changes: the error response
 // commits the session like any other. A handler that panics saves nothing
-// and sends no token, so that a recovery middleware answering through the
-// same response never commits a half-done request; register
-// middleware.Recover before (outside) this middleware.
+// more: its unsaved changes are dropped and a Renew not written yet is
+// undone, so that a recovery middleware answering through the same
+// response never commits a half-done request (register middleware.Recover
+// before, outside, this middleware). What Incr, Update or a Store.Save had
+// written stays, and when that write created the session or carried its
+// Renew, the new token goes out with the recovery's answer.
 //
 // Changes made after the first byte are saved when the handler returns if
 // the session already exists in the store; a session that does not exist
@@ -54,16 +61,17 @@ type Options struct {
 func Middleware(st *sessions.Store, opts Options) echo.MiddlewareFunc {
 	onError := opts.ErrorHandler
 	if onError == nil {
-		onError = httpError
+		onError = writeError
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			// One allocation holds the session, the carrier and the writer.
+			req := c.Request()
 			x := &exchange{c: c, res: c.Response(), st: st}
 			x.w = writer{ResponseWriter: x.res.Writer, x: x}
 			x.res.Writer = &x.w
-			st.LoadInto(&x.s, c.Request().Context(), x)
-			c.Set(contextKey, &x.s)
+			st.LoadInto(req.Context(), &x.s, x)
+			c.SetRequest(req.WithContext(sessions.NewContext(req.Context(), &x.s)))
 			x.res.Before(x.commit)
 			done := false
 			defer func() {
@@ -78,36 +86,42 @@ func Middleware(st *sessions.Store, opts Options) echo.MiddlewareFunc {
 				x.w.fail()
 				return err
 			case x.committed: // late changes; a failure goes to the store's Logger
-				st.Finish(c.Request().Context(), x, &x.s)
+				_ = st.Finish(req.Context(), x, &x.s) // committed: it reports to the store's Logger and returns nil
 				return err
 			}
 			x.committed = true
-			if ferr := st.Finish(c.Request().Context(), x, &x.s); ferr != nil {
-				// The handler's headers (an ETag, Cache-Control: public)
-				// describe a response that will not be sent.
-				sessions.DropHandlerHeaders(x.res.Header())
-				return onError(c, ferr)
+			if ferr := st.Finish(req.Context(), x, &x.s); ferr != nil {
+				err = ferr
+			} else if !sessions.IsSessionError(err) {
+				return err
 			}
-			return err
+			// The handler's headers (an ETag, Cache-Control: public)
+			// describe a response that will not be sent.
+			sessions.DropHandlerHeaders(x.res.Header())
+			return onError(c, err)
 		}
 	}
 }
 
 // FromContext returns the session Middleware attached to c, or nil (the
-// methods of a nil *sessions.Session return sessions.ErrNoSession).
+// methods of a nil *sessions.Session return sessions.ErrNoSession). It
+// is sessions.FromContext(c.Request().Context()).
 //
 // It is what session.Get(name, c) is in echo-contrib/session, with one
 // session per request and no name: s.Set(k, v) for sess.Values[k] = v,
 // sessions.Get[T](s, k) to read, s.Destroy() for MaxAge -1, and no
 // sess.Save: the middleware saves before the response's header.
 func FromContext(c echo.Context) *sessions.Session {
-	s, _ := c.Get(contextKey).(*sessions.Session)
-	return s
+	if r := c.Request(); r != nil {
+		return sessions.FromContext(r.Context())
+	}
+	return nil
 }
 
-// httpError is the default Options.ErrorHandler.
-func httpError(_ echo.Context, err error) error {
-	return echo.NewHTTPError(sessions.ErrorStatus(err), sessions.ErrorMessage(err)).SetInternal(err)
+// writeError is the default Options.ErrorHandler.
+func writeError(c echo.Context, err error) error {
+	sessions.DefaultErrorHandler(c.Response(), nil, err)
+	return nil
 }
 
 // exchange is the per-request state of Middleware, and the request's
@@ -123,8 +137,9 @@ type exchange struct {
 }
 
 var (
-	_ sessions.Carrier      = (*exchange)(nil)
-	_ sessions.HeaderSetter = (*exchange)(nil)
+	_ sessions.Carrier        = (*exchange)(nil)
+	_ sessions.HeaderSetter   = (*exchange)(nil)
+	_ sessions.OriginReporter = (*exchange)(nil)
 )
 
 func (x *exchange) Header(name string) string { return x.c.Request().Header.Get(name) }
@@ -142,6 +157,8 @@ func (x *exchange) AddHeader(name, value string) { x.res.Header().Add(name, valu
 func (x *exchange) SetHeader(name, value string) { x.res.Header().Set(name, value) }
 
 func (x *exchange) SetCookie(ck *http.Cookie) { http.SetCookie(x.res, ck) }
+
+func (x *exchange) Origin() (scheme, host string) { return sessions.RequestOrigin(x.c.Request()) }
 
 // commit saves the session once, before the header goes out. On failure
 // it sets the status echo's Response is about to write (and log).
@@ -203,7 +220,7 @@ func (w *writer) Write(b []byte) (int, error) {
 // Flush commits the session and flushes the underlying writer.
 func (w *writer) Flush() {
 	if w.header() {
-		http.NewResponseController(w.ResponseWriter).Flush()
+		_ = http.NewResponseController(w.ResponseWriter).Flush() // a writer that cannot flush sends at the end
 	}
 }
 

@@ -35,6 +35,9 @@ func serve(t testing.TB, st *sessions.Store, routes []sessionstest.Route) string
 				return err
 			}
 			status, body := rt.Handle(sessionsecho.FromContext(c), form)
+			if err, ok := body.(error); ok {
+				return err
+			}
 			return c.JSON(status, body)
 		})
 	}
@@ -255,9 +258,11 @@ func (w swallowWriter) Header() http.Header         { return w.h }
 func (w swallowWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w swallowWriter) WriteHeader(int)             {}
 
-// TestFinishFailure: a handler that returns without writing gets the
-// commit's failure as an *echo.HTTPError, which the app's HTTPErrorHandler
-// renders; Options.ErrorHandler replaces that.
+// TestFinishFailure: a handler that returns without writing (nothing, or
+// an error of its own) gets the commit's failure answered by the
+// middleware, as every integration answers it: 503, the core's JSON body,
+// no-store; the app's HTTPErrorHandler is not involved. Options.
+// ErrorHandler replaces that.
 func TestFinishFailure(t *testing.T) {
 	handler := func(c echo.Context) error {
 		sessionsecho.FromContext(c).Set("k", "v")
@@ -276,12 +281,12 @@ func TestFinishFailure(t *testing.T) {
 	for _, path := range []string{"/quiet", "/quiet?err=1"} {
 		got = nil
 		w := r.do(http.MethodGet, path, nil)
-		if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), `"session store unavailable"`) {
-			t.Errorf("%s: status %d, body %q; want 503 from the HTTPErrorHandler", path, w.Code, w.Body)
+		want := sessions.ErrorBody(sessions.ErrUnavailable)
+		if w.Code != http.StatusServiceUnavailable || w.Body.String() != want || w.Header().Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: status %d, body %q, headers %v; want 503 %q, no-store", path, w.Code, w.Body, w.Header(), want)
 		}
-		var he *echo.HTTPError
-		if !errors.As(got, &he) || he.Code != http.StatusServiceUnavailable || !errors.Is(he.Internal, sessions.ErrUnavailable) {
-			t.Errorf("%s: HTTPErrorHandler got %v, want an *echo.HTTPError 503 with ErrUnavailable inside", path, got)
+		if got != nil {
+			t.Errorf("%s: HTTPErrorHandler got %v; the middleware answers", path, got)
 		}
 	}
 
@@ -409,5 +414,166 @@ func TestHijack(t *testing.T) {
 	}
 	if v, _ := r.value(cks[0], "k"); v != "v" {
 		t.Errorf("k = %q, want v", v)
+	}
+}
+
+// TestCoreFromContext: the core's sessions.FromContext finds the session
+// in the request's context, the one handlers pass to their services, as
+// on every framework; it is the session sessionsecho.FromContext returns.
+func TestCoreFromContext(t *testing.T) {
+	r := newRig(t, sessions.StoreOptions{}, nil, nil)
+	r.e.GET("/core", func(c echo.Context) error {
+		s := sessions.FromContext(c.Request().Context())
+		if s == nil || s != sessionsecho.FromContext(c) {
+			return c.String(http.StatusInternalServerError, "sessions.FromContext(c.Request().Context()) is not the session")
+		}
+		if err := s.Set("k", "v"); err != nil {
+			return err
+		}
+		return c.String(http.StatusOK, "ok")
+	})
+	w := r.do(http.MethodGet, "/core", nil)
+	if w.Code != http.StatusOK || cookie(w) == nil {
+		t.Fatalf("status %d, body %q, cookie %v; want 200 and a cookie", w.Code, w.Body, cookie(w))
+	}
+	if v, _ := r.value(cookie(w), "k"); v != "v" {
+		t.Errorf("k = %q, want v", v)
+	}
+}
+
+// TestHandlerSessionError: a session error the handler returns before
+// writing (even inside an *echo.HTTPError) is answered by the middleware
+// as a store failure is: status sessions.ErrorStatus, body
+// sessions.ErrorBody, no-store, the handler's headers dropped and its
+// session changes saved. Other errors go to echo's HTTPErrorHandler; a
+// session error returned after the response was written changes nothing.
+func TestHandlerSessionError(t *testing.T) {
+	r := newRig(t, sessions.StoreOptions{}, nil, nil)
+	var handled []error
+	r.e.HTTPErrorHandler = func(err error, c echo.Context) {
+		handled = append(handled, err)
+		r.e.DefaultHTTPErrorHandler(err, c)
+	}
+	r.e.POST("/fail", func(c echo.Context) error {
+		s := sessionsecho.FromContext(c)
+		s.Set("k", c.QueryParam("v"))
+		s.Set("n", "not a number")
+		c.Response().Header().Set("ETag", `"abc"`)
+		_, err := s.Incr("n", 1)
+		switch c.QueryParam("how") {
+		case "httperror":
+			return echo.NewHTTPError(http.StatusBadRequest, "bad").SetInternal(err)
+		case "plain":
+			return errors.New("app failure")
+		case "written":
+			c.String(http.StatusOK, "answered")
+		}
+		return err
+	})
+
+	want := sessions.ErrorBody(sessions.ErrNotInteger)
+	var ck *http.Cookie
+	for i, how := range []string{"", "httperror"} {
+		handled = nil
+		w := r.do(http.MethodPost, "/fail?v="+how+"&how="+how, ck)
+		if w.Code != http.StatusInternalServerError || w.Body.String() != want {
+			t.Errorf("%q: status %d, body %q; want 500 %q", how, w.Code, w.Body, want)
+		}
+		h := w.Header()
+		if h.Get("Content-Type") != "application/json" || h.Get("Cache-Control") != "no-store" || h.Get("ETag") != "" {
+			t.Errorf("%q: headers %v; want JSON, no-store, no ETag", how, h)
+		}
+		if len(handled) != 0 {
+			t.Errorf("%q: HTTPErrorHandler got %v; the middleware answers", how, handled)
+		}
+		if i == 0 {
+			if ck = cookie(w); ck == nil {
+				t.Fatal("no cookie: the handler's changes must be saved")
+			}
+		}
+		if v, _ := r.value(ck, "k"); v != how {
+			t.Errorf("%q: k = %q, want the change kept", how, v)
+		}
+	}
+
+	handled = nil
+	w := r.do(http.MethodPost, "/fail?v=plain&how=plain", ck)
+	if w.Code != http.StatusInternalServerError || strings.Contains(w.Body.String(), "session error") || len(handled) != 1 {
+		t.Errorf("plain error: status %d, body %q, HTTPErrorHandler got %v; want echo's 500", w.Code, w.Body, handled)
+	}
+	w = r.do(http.MethodPost, "/fail?v=written&how=written", ck)
+	if w.Code != http.StatusOK || w.Body.String() != "answered" {
+		t.Errorf("written: status %d, body %q; want the handler's answer", w.Code, w.Body)
+	}
+	if v, _ := r.value(ck, "k"); v != "written" {
+		t.Errorf("written: k = %q, want the change kept", v)
+	}
+}
+
+// TestPanicKeepsWrites: a handler that Incr's, Sets, then panics under
+// middleware.Recover: the increment stays, the later Set is dropped, and
+// when the Incr created the session its cookie goes out with the 500.
+func TestPanicKeepsWrites(t *testing.T) {
+	recoverMW := middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true})
+	r := newRig(t, sessions.StoreOptions{}, []echo.MiddlewareFunc{recoverMW}, nil)
+	r.e.POST("/panic", func(c echo.Context) error {
+		s := sessionsecho.FromContext(c)
+		s.Incr("n", 1)
+		s.Set("later", "x")
+		panic("handler bug")
+	})
+	w := r.do(http.MethodPost, "/panic", nil)
+	ck := cookie(w)
+	if w.Code != http.StatusInternalServerError || ck == nil {
+		t.Fatalf("new session: status %d, cookie %v; want 500 with the cookie of the session Incr created", w.Code, ck)
+	}
+	var n int64
+	var later bool
+	r.e.GET("/read", func(c echo.Context) error {
+		s := sessionsecho.FromContext(c)
+		n, _ = s.Incr("n", 0)
+		_, later, _ = sessions.Get[string](s, "later")
+		return c.NoContent(http.StatusNoContent)
+	})
+	read := func() (int64, bool) {
+		r.do(http.MethodGet, "/read", ck)
+		return n, later
+	}
+	if n, later := read(); n != 1 || later {
+		t.Errorf("new session: n = %d, later kept %v; want 1 and dropped", n, later)
+	}
+	w = r.do(http.MethodPost, "/panic", ck)
+	if w.Code != http.StatusInternalServerError || cookie(w) != nil {
+		t.Errorf("live session: status %d, cookie %v; want 500 and none", w.Code, cookie(w))
+	}
+	if n, later := read(); n != 2 || later {
+		t.Errorf("live session: n = %d, later kept %v; want 2 and dropped", n, later)
+	}
+}
+
+// TestSecureCookieOnPlainHTTPWarns: the store warns once when the
+// middleware sets a Secure cookie on a plain-http request to a host
+// browsers do not treat as secure; not for localhost nor behind a proxy
+// that says https.
+func TestSecureCookieOnPlainHTTPWarns(t *testing.T) {
+	r := newRig(t, sessions.StoreOptions{}, nil, nil)
+	r.e.GET("/incr", func(c echo.Context) error {
+		_, err := sessionsecho.FromContext(c).Incr("n", 1)
+		return err
+	})
+	serve := func(url string, hdr ...string) {
+		if w := r.do(http.MethodGet, url, nil, hdr...); cookie(w) == nil {
+			t.Fatalf("%s: status %d, no cookie", url, w.Code)
+		}
+	}
+	serve("http://localhost:8080/incr")
+	serve("http://shop.lan:8080/incr", "X-Forwarded-Proto", "https")
+	if n := strings.Count(r.log.String(), "DisableSecure"); n != 0 {
+		t.Fatalf("%d warnings for secure contexts: %s", n, r.log)
+	}
+	serve("http://shop.lan:8080/incr")
+	serve("http://shop.lan:8080/incr")
+	if n := strings.Count(r.log.String(), "DisableSecure"); n != 1 || !strings.Contains(r.log.String(), "level=WARN") {
+		t.Errorf("%d warnings for Secure cookies over plain http to shop.lan, want 1: %s", n, r.log)
 	}
 }

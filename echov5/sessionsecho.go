@@ -11,32 +11,40 @@ import (
 	sessions "github.com/gosessions/sessions/core"
 )
 
-// contextKey is the c.Get key of the request's session.
-const contextKey = "github.com/gosessions/sessions/echov5.session"
-
 // Options configures Middleware. The zero value is the default.
 type Options struct {
 	// ErrorHandler answers a request whose session could not be saved
-	// when the handler returned without writing a response; Middleware
-	// returns its result. The default returns an *echo.HTTPError with
-	// status sessions.ErrorStatus(err) wrapping err, for the app's
-	// HTTPErrorHandler. (A save that fails as the response is written is
-	// answered by Middleware itself: the header is about to go out.)
+	// when the handler returned without writing a response, or whose
+	// handler returned a session error (sessions.IsSessionError) before
+	// writing; Middleware returns its result. The default answers as
+	// every gosessions integration does: status sessions.ErrorStatus(err),
+	// body sessions.ErrorBody(err), Cache-Control no-store. To hand the
+	// error to the app's HTTPErrorHandler instead, return
+	// echo.NewHTTPError(sessions.ErrorStatus(err),
+	// sessions.ErrorMessage(err)).Wrap(err). (A save that fails as the
+	// response is written is answered by Middleware itself, as the
+	// default does: the header is about to go out.)
 	ErrorHandler func(c *echo.Context, err error) error
 }
 
 // Middleware returns echo middleware that attaches the request's session
-// (see FromContext) and saves it just before the response's header is
-// written, so that its cookie or token goes out with the first byte.
-// Should that save fail, the response becomes the error answer (status
+// (see FromContext; sessions.FromContext(c.Request().Context()) finds it
+// too) and saves it just before the response's header is written, so
+// that its cookie or token goes out with the first byte. Should that save
+// fail, the response becomes the error answer (status
 // sessions.ErrorStatus(err), body sessions.ErrorBody(err), Cache-Control
 // no-store) in place of the handler's. When the handler returns without
 // writing, the session is saved then, and a failure goes to
-// Options.ErrorHandler.
+// Options.ErrorHandler, as does a session error the handler returned
+// (errors.Is: also one an *echo.HTTPError wraps). Other errors go to
+// echo's HTTPErrorHandler.
 //
 // A handler's error keeps its session changes. A handler that panics
-// saves nothing and sends no token: register middleware.Recover before
-// (outside) this middleware. Changes made after the first byte are saved
+// saves nothing more (register middleware.Recover before, outside, this
+// middleware): its unsaved changes are dropped and a Renew not written yet
+// is undone; what Incr, Update or a Store.Save wrote stays, and when that
+// write created the session or carried its Renew, the new token goes out
+// with the recovery's answer. Changes made after the first byte are saved
 // when the handler returns if the session already exists in the store;
 // one that would start a session fails with sessions.ErrCommitted.
 //
@@ -45,7 +53,7 @@ type Options struct {
 func Middleware(st *sessions.Store, opts Options) echo.MiddlewareFunc {
 	onError := opts.ErrorHandler
 	if onError == nil {
-		onError = httpError
+		onError = writeError
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c *echo.Context) error {
@@ -58,8 +66,9 @@ func Middleware(st *sessions.Store, opts Options) echo.MiddlewareFunc {
 			x := &exchange{c: c, res: res, st: st}
 			x.w = writer{ResponseWriter: res.ResponseWriter, x: x}
 			res.ResponseWriter = &x.w
-			st.LoadInto(&x.s, c.Request().Context(), x)
-			c.Set(contextKey, &x.s)
+			req := c.Request()
+			st.LoadInto(req.Context(), &x.s, x)
+			c.SetRequest(req.WithContext(sessions.NewContext(req.Context(), &x.s)))
 			res.Before(x.commit)
 			done := false
 			defer func() {
@@ -74,29 +83,35 @@ func Middleware(st *sessions.Store, opts Options) echo.MiddlewareFunc {
 				x.w.fail()
 				return err
 			case x.committed: // late changes; a failure goes to the store's Logger
-				st.Finish(c.Request().Context(), x, &x.s)
+				_ = st.Finish(req.Context(), x, &x.s) // committed: it reports to the store's Logger and returns nil
 				return err
 			}
 			x.committed = true
-			if ferr := st.Finish(c.Request().Context(), x, &x.s); ferr != nil {
-				sessions.DropHandlerHeaders(res.Header())
-				return onError(c, ferr)
+			if ferr := st.Finish(req.Context(), x, &x.s); ferr != nil {
+				err = ferr
+			} else if !sessions.IsSessionError(err) {
+				return err
 			}
-			return err
+			sessions.DropHandlerHeaders(res.Header())
+			return onError(c, err)
 		}
 	}
 }
 
 // FromContext returns the session Middleware attached to c, or nil (the
-// methods of a nil *sessions.Session return sessions.ErrNoSession).
+// methods of a nil *sessions.Session return sessions.ErrNoSession). It
+// is sessions.FromContext(c.Request().Context()).
 func FromContext(c *echo.Context) *sessions.Session {
-	s, _ := c.Get(contextKey).(*sessions.Session)
-	return s
+	if r := c.Request(); r != nil {
+		return sessions.FromContext(r.Context())
+	}
+	return nil
 }
 
-// httpError is the default Options.ErrorHandler.
-func httpError(_ *echo.Context, err error) error {
-	return echo.NewHTTPError(sessions.ErrorStatus(err), sessions.ErrorMessage(err)).Wrap(err)
+// writeError is the default Options.ErrorHandler.
+func writeError(c *echo.Context, err error) error {
+	sessions.DefaultErrorHandler(c.Response(), nil, err)
+	return nil
 }
 
 // exchange is the per-request state of Middleware, and its Carrier.
@@ -110,7 +125,10 @@ type exchange struct {
 	err       error // Commit's error: the error answer replaces the response
 }
 
-var _ sessions.HeaderSetter = (*exchange)(nil)
+var (
+	_ sessions.HeaderSetter   = (*exchange)(nil)
+	_ sessions.OriginReporter = (*exchange)(nil)
+)
 
 func (x *exchange) Header(name string) string { return x.c.Request().Header.Get(name) }
 
@@ -127,6 +145,8 @@ func (x *exchange) AddHeader(name, value string) { x.res.Header().Add(name, valu
 func (x *exchange) SetHeader(name, value string) { x.res.Header().Set(name, value) }
 
 func (x *exchange) SetCookie(ck *http.Cookie) { http.SetCookie(x.res, ck) }
+
+func (x *exchange) Origin() (scheme, host string) { return sessions.RequestOrigin(x.c.Request()) }
 
 // commit saves the session once, before the header goes out (a Before
 // func). On failure it sets the status echo is about to write (and log).
@@ -186,7 +206,7 @@ func (w *writer) Write(b []byte) (int, error) {
 // Flush commits the session and flushes the underlying writer.
 func (w *writer) Flush() {
 	if w.header() {
-		http.NewResponseController(w.ResponseWriter).Flush()
+		_ = http.NewResponseController(w.ResponseWriter).Flush() // a writer that cannot flush sends at the end
 	}
 }
 

@@ -1,6 +1,7 @@
 package sessionsfiber
 
 import (
+	"bytes"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
@@ -25,8 +26,9 @@ type exchange struct {
 }
 
 var (
-	_ sessions.Carrier      = (*exchange)(nil)
-	_ sessions.HeaderSetter = (*exchange)(nil)
+	_ sessions.Carrier        = (*exchange)(nil)
+	_ sessions.HeaderSetter   = (*exchange)(nil)
+	_ sessions.OriginReporter = (*exchange)(nil)
 )
 
 func (k *exchange) Header(name string) string {
@@ -43,11 +45,11 @@ func (k *exchange) Cookies(name string) []string {
 	if !k.read {
 		vals = k.one[:0] // never handed out yet
 	}
-	k.c.Request().Header.VisitAllCookie(func(key, value []byte) {
+	for key, value := range k.c.Request().Header.Cookies() {
 		if string(key) == name {
 			vals = append(vals, string(value))
 		}
-	})
+	}
 	if len(vals) == 0 {
 		vals = nil
 	}
@@ -66,4 +68,16 @@ func (k *exchange) SetCookie(ck *http.Cookie) {
 	if v := ck.String(); v != "" {
 		k.c.Response().Header.Add(fiber.HeaderSetCookie, v)
 	}
+}
+
+// Origin reports "https" when the request came over TLS or the first
+// value of X-Forwarded-Proto says https (the rule of
+// sessions.RequestOrigin), else "http", and the Host header.
+func (k *exchange) Origin() (scheme, host string) {
+	scheme = "http"
+	proto, _, _ := bytes.Cut(k.c.Request().Header.Peek(fiber.HeaderXForwardedProto), []byte(","))
+	if k.c.Context().IsTLS() || bytes.EqualFold(bytes.TrimSpace(proto), []byte("https")) {
+		scheme = "https"
+	}
+	return scheme, string(k.c.Request().Host())
 }

@@ -27,11 +27,16 @@
 // with ReturnFiberError, the app's fiber ErrorHandler answers.
 //
 // A handler that returns an error keeps its session changes: the error
-// response commits the session like any other. A handler that panics
-// does not: mount fiber's recover middleware before this one (outside
-// it); the session is then discarded, nothing saved and no cookie sent.
-// (A recover mounted after this one turns the panic into an error
-// first, which commits.)
+// response commits the session like any other. A session error it
+// returns (ErrNotInteger, ErrConflict, ...: sessions.IsSessionError) is
+// answered as a store failure is, by Config.ErrorHandler, rather than by
+// fiber's ErrorHandler, which would send the library's text. A handler
+// that panics saves nothing more: mount fiber's recover middleware before
+// this one (outside it); the unsaved changes are then dropped, but what
+// Incr, Update or a Store.Save wrote stays, and the cookie of a session
+// such a write created or renewed goes out with the 500. (A recover
+// mounted after this one turns the panic into an error first, which
+// commits.)
 //
 // A response body stream (c.Context().SetBodyStreamWriter, c.SendStream)
 // is sent after the session was saved: make session changes in the

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
@@ -40,6 +42,9 @@ func serveKit(t testing.TB, st *sessions.Store, routes []sessionstest.Route) str
 	for _, rt := range routes {
 		app.Add(rt.Method, rt.Path, func(c *fiber.Ctx) error {
 			status, body := rt.Handle(sessionsfiber.FromContext(c), formValues(c))
+			if err, ok := body.(error); ok {
+				return err
+			}
 			return c.Status(status).JSON(body)
 		})
 	}
@@ -106,9 +111,12 @@ func (l *connsListener) closeConns() {
 // Request.Form does (body values first), copying fasthttp's bytes.
 func formValues(c *fiber.Ctx) url.Values {
 	form := url.Values{}
-	add := func(k, v []byte) { form.Add(string(k), string(v)) }
-	c.Request().PostArgs().VisitAll(add)
-	c.Request().URI().QueryArgs().VisitAll(add)
+	for k, v := range c.Request().PostArgs().All() {
+		form.Add(string(k), string(v))
+	}
+	for k, v := range c.Request().URI().QueryArgs().All() {
+		form.Add(string(k), string(v))
+	}
 	return form
 }
 
@@ -539,4 +547,158 @@ func TestFromContext(t *testing.T) {
 	if _, body := do(t, http.MethodGet, base+"/inside", nil, nil); body != "true true" {
 		t.Errorf("inside the middleware: %q, want the same session in Locals and the user context", body)
 	}
+}
+
+// TestHandlerSessionError: a session error the handler returns (even
+// inside a *fiber.Error's chain) is answered by the middleware as a
+// store failure is: status sessions.ErrorStatus, body
+// sessions.ErrorBody, JSON, no-store, the handler's body and headers
+// dropped and its session changes saved. With ReturnFiberError the app's
+// ErrorHandler answers it; other errors go to fiber's ErrorHandler.
+func TestHandlerSessionError(t *testing.T) {
+	r := newRig(t, plainCookies)
+	fail := func(app fiber.Router) {
+		app.Get("/fail", func(c *fiber.Ctx) error {
+			s := sessionsfiber.FromContext(c)
+			s.Set("v", c.Query("v"))
+			s.Set("n", "not a number")
+			c.Set(fiber.HeaderETag, `"abc"`)
+			c.SendString("half an answer")
+			_, err := s.Incr("n", 1)
+			if c.Query("plain") != "" {
+				return errors.New("app failure")
+			}
+			return fmt.Errorf("shop: %w", err)
+		})
+	}
+	base := sessionApp(t, r, sessionsfiber.Config{}, fail)
+	resp, body := do(t, http.MethodGet, base+"/fail?v=1", nil, nil)
+	want := sessions.ErrorBody(sessions.ErrNotInteger)
+	if resp.StatusCode != http.StatusInternalServerError || body != want {
+		t.Errorf("session error: status %d, body %q; want 500 %q", resp.StatusCode, body, want)
+	}
+	if h := resp.Header; h.Get("Content-Type") != "application/json" || h.Get("Cache-Control") != "no-store" || h.Get("Etag") != "" {
+		t.Errorf("session error: headers %v; want JSON, no-store, no ETag", h)
+	}
+	ck := sessionCookie(t, resp)
+	wantValue(t, base, ck, "1")
+
+	resp, body = do(t, http.MethodGet, base+"/fail?v=2&plain=1", []*http.Cookie{ck}, nil)
+	if resp.StatusCode != http.StatusInternalServerError || body != "app failure" {
+		t.Errorf("plain error: status %d, body %q; want fiber's own 500", resp.StatusCode, body)
+	}
+	wantValue(t, base, ck, "2")
+
+	app := fiber.New(fiber.Config{
+		DisableStartupMessage: true,
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			return c.Status(599).SendString(fmt.Sprintf("app: %T", err))
+		},
+	})
+	app.Use(sessionsfiber.New(r.st, sessionsfiber.Config{ErrorHandler: sessionsfiber.ReturnFiberError}))
+	fail(app)
+	resp, body = do(t, http.MethodGet, listen(t, app)+"/fail?v=3", []*http.Cookie{ck}, nil)
+	if resp.StatusCode != 599 || body != "app: *fiber.Error" {
+		t.Errorf("ReturnFiberError: status %d, body %q; want the app's answer to a *fiber.Error", resp.StatusCode, body)
+	}
+	wantValue(t, base, ck, "3")
+}
+
+// TestPanicKeepsWrites: a handler that Incr's, Sets, then panics under
+// fiber's recover: the increment stays, the later Set is dropped, and
+// when the Incr created the session its cookie goes out with the 500.
+func TestPanicKeepsWrites(t *testing.T) {
+	r := newRig(t, plainCookies)
+	base := sessionApp(t, r, sessionsfiber.Config{}, func(app fiber.Router) {
+		app.Get("/panic", func(c *fiber.Ctx) error {
+			s := sessionsfiber.FromContext(c)
+			s.Incr("n", 1)
+			s.Set("later", "x")
+			panic("handler bug")
+		})
+		app.Get("/read", func(c *fiber.Ctx) error {
+			s := sessionsfiber.FromContext(c)
+			n, _ := s.Incr("n", 0)
+			_, later, _ := sessions.Get[string](s, "later")
+			return c.SendString(fmt.Sprint(n, later))
+		})
+	})
+	resp, _ := do(t, http.MethodGet, base+"/panic", nil, nil)
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("new session: status %d, want recover's 500", resp.StatusCode)
+	}
+	ck := sessionCookie(t, resp)
+	if _, body := do(t, http.MethodGet, base+"/read", []*http.Cookie{ck}, nil); body != "1 false" {
+		t.Errorf("new session: n, later = %s; want 1 and dropped", body)
+	}
+	resp, _ = do(t, http.MethodGet, base+"/panic", []*http.Cookie{ck}, nil)
+	if resp.StatusCode != http.StatusInternalServerError || len(resp.Header.Values("Set-Cookie")) != 0 {
+		t.Errorf("live session: status %d, %d Set-Cookie lines; want 500 and none", resp.StatusCode, len(resp.Header.Values("Set-Cookie")))
+	}
+	if _, body := do(t, http.MethodGet, base+"/read", []*http.Cookie{ck}, nil); body != "2 false" {
+		t.Errorf("live session: n, later = %s; want 2 and dropped", body)
+	}
+}
+
+// TestSecureCookieOnPlainHTTPWarns: the store warns once when the
+// middleware sets a Secure cookie on a plain-http request to a host
+// browsers do not treat as secure; not for localhost nor behind a proxy
+// that says https (X-Forwarded-Proto's first value, as
+// sessions.RequestOrigin reads it).
+func TestSecureCookieOnPlainHTTPWarns(t *testing.T) {
+	var log logBuffer
+	st, err := sessions.NewCookieStore(testClient(t), sessions.StoreOptions{
+		KeyPrefix: "fibertest:" + rand.Text()[:12] + ":", Logger: slog.New(slog.NewTextHandler(&log, nil)),
+	}, sessions.CookieOptions{Secrets: [][]byte{testSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newApp()
+	app.Use(sessionsfiber.New(st))
+	app.Get("/", func(c *fiber.Ctx) error {
+		_, err := sessionsfiber.FromContext(c).Incr("n", 1)
+		return err
+	})
+	serve := func(url string, header ...string) {
+		req := httptest.NewRequest(http.MethodGet, url, nil)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if len(resp.Cookies()) != 1 {
+			t.Fatalf("%s: status %d, %d cookies, want 1", url, resp.StatusCode, len(resp.Cookies()))
+		}
+	}
+	serve("http://localhost:8080/")
+	serve("http://shop.lan:8080/", "X-Forwarded-Proto", "https, http")
+	if n := strings.Count(log.String(), "DisableSecure"); n != 0 {
+		t.Fatalf("%d warnings for secure contexts: %s", n, log.String())
+	}
+	serve("http://shop.lan:8080/", "X-Forwarded-Proto", "http, https")
+	serve("http://shop.lan:8080/")
+	if n := strings.Count(log.String(), "DisableSecure"); n != 1 || !strings.Contains(log.String(), "host=shop.lan:8080") {
+		t.Errorf("%d warnings for Secure cookies over plain http to shop.lan, want 1 naming it: %s", n, log.String())
+	}
+}
+
+// logBuffer collects log lines, safe for concurrent use.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -1,6 +1,7 @@
 package sessionsfiber
 
 import (
+	"bytes"
 	"net/http"
 
 	"github.com/gofiber/fiber/v3"
@@ -23,7 +24,11 @@ type exchange struct {
 	one     [1]string // cookies' backing array for the usual one cookie
 }
 
-var _ sessions.HeaderSetter = (*exchange)(nil)
+var (
+	_ sessions.Carrier        = (*exchange)(nil)
+	_ sessions.HeaderSetter   = (*exchange)(nil)
+	_ sessions.OriginReporter = (*exchange)(nil)
+)
 
 func (k *exchange) Header(name string) string {
 	return string(k.c.Request().Header.Peek(name))
@@ -62,4 +67,16 @@ func (k *exchange) SetCookie(ck *http.Cookie) {
 	if v := ck.String(); v != "" {
 		k.c.Response().Header.Add(fiber.HeaderSetCookie, v)
 	}
+}
+
+// Origin reports "https" when the request came over TLS or the first
+// value of X-Forwarded-Proto says https (the rule of
+// sessions.RequestOrigin), else "http", and the Host header.
+func (k *exchange) Origin() (scheme, host string) {
+	scheme = "http"
+	proto, _, _ := bytes.Cut(k.c.Request().Header.Peek(fiber.HeaderXForwardedProto), []byte(","))
+	if k.c.RequestCtx().IsTLS() || bytes.EqualFold(bytes.TrimSpace(proto), []byte("https")) {
+		scheme = "https"
+	}
+	return scheme, string(k.c.Request().Host())
 }

@@ -24,9 +24,12 @@
 // response is replaced by Config.ErrorHandler's: by default the status
 // sessions.ErrorStatus gives (503 when the store is down) and the JSON
 // body sessions.ErrorBody, as with every gosessions integration; with
-// ReturnFiberError, the app's fiber ErrorHandler answers. A handler that
-// returns an error keeps its session changes; one that panics does not
-// (mount recover.New before this middleware). A body stream
+// ReturnFiberError, the app's fiber ErrorHandler answers; a session
+// error the handler returns (sessions.IsSessionError) is answered the
+// same way. A handler that returns an error keeps its session changes;
+// one that panics saves nothing more (mount recover.New before this
+// middleware): what Incr, Update or a Store.Save wrote stays, with the
+// cookie of a session such a write created or renewed. A body stream
 // (c.SendStreamWriter, c.SendStream) is sent after the save: make session
 // changes in the handler, not in the stream writer. Store calls are
 // bounded by c.Context() and StoreOptions.Timeout.

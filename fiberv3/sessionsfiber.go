@@ -19,6 +19,9 @@ type Config struct {
 	// the sessions sentinels (errors.Is(err, sessions.ErrUnavailable)).
 	// What it returns, New returns, for the app's fiber.Config.ErrorHandler.
 	//
+	// It also answers a session error the handler returned
+	// (sessions.IsSessionError), the handler's changes saved.
+	//
 	// The default, DefaultErrorHandler, answers itself with a JSON body,
 	// as every gosessions integration does. ReturnFiberError leaves the
 	// answer to the app's ErrorHandler instead.
@@ -32,8 +35,13 @@ type Config struct {
 //
 // A handler's error does not undo its session changes: the session is
 // committed, and the error is returned for the app's ErrorHandler to
-// answer. A panic does: the session is discarded (nothing saved, no
-// cookie), for a recover middleware mounted before this one to answer.
+// answer, but for a session error (sessions.IsSessionError: errors.Is,
+// through any wrapping), which Config.ErrorHandler answers as it answers
+// a store failure. A panic, for a recover middleware mounted before this
+// one to answer, saves nothing more: the unsaved changes are dropped and
+// a Renew not written yet is undone; what Incr, Update or a Store.Save
+// wrote stays, and when that write created the session or carried its
+// Renew, its new cookie goes out with the recover's answer.
 func New(store *sessions.Store, config ...Config) fiber.Handler {
 	var cfg Config
 	if len(config) > 0 {
@@ -47,7 +55,7 @@ func New(store *sessions.Store, config ...Config) fiber.Handler {
 		ctx := c.Context()
 		x := &exchange{c: c}
 		s := &x.s
-		store.LoadInto(s, ctx, x)
+		store.LoadInto(ctx, s, x)
 		// c.Locals(localsKey{}, s), without the allocation of its
 		// variadic argument through the fiber.Ctx interface.
 		c.RequestCtx().SetUserValue(localsKey{}, s)
@@ -65,10 +73,12 @@ func New(store *sessions.Store, config ...Config) fiber.Handler {
 		done = true
 
 		if serr := store.Commit(ctx, x, s); serr != nil {
-			dropResponse(c)
-			return onError(c, serr)
+			err = serr
+		} else if !sessions.IsSessionError(err) {
+			return err
 		}
-		return err
+		dropResponse(c)
+		return onError(c, err)
 	}
 }
 

@@ -14,8 +14,9 @@ import (
 type carrier gin.Context
 
 var (
-	_ sessions.Carrier      = (*carrier)(nil)
-	_ sessions.HeaderSetter = (*carrier)(nil)
+	_ sessions.Carrier        = (*carrier)(nil)
+	_ sessions.HeaderSetter   = (*carrier)(nil)
+	_ sessions.OriginReporter = (*carrier)(nil)
 )
 
 func (k *carrier) Header(name string) string { return k.Request.Header.Get(name) }
@@ -33,3 +34,5 @@ func (k *carrier) AddHeader(name, value string) { k.Writer.Header().Add(name, va
 func (k *carrier) SetHeader(name, value string) { k.Writer.Header().Set(name, value) }
 
 func (k *carrier) SetCookie(ck *http.Cookie) { http.SetCookie(k.Writer, ck) }
+
+func (k *carrier) Origin() (scheme, host string) { return sessions.RequestOrigin(k.Request) }

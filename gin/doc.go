@@ -37,5 +37,11 @@
 //     the store or the sealed token.
 //
 // A store failure (ErrUnavailable) answers 503 with a JSON body and
-// records the error with c.Error (see Options.ErrorHandler).
+// records the error with c.Error (see Options.ErrorHandler); so does any
+// session error (sessions.IsSessionError: ErrNotInteger, ErrConflict,
+// ...) that a handler records with c.Error without answering, with its
+// own status (sessions.ErrorStatus). The core's sessions.FromContext finds
+// the session in c.Request.Context(), for code that takes a
+// context.Context. A handler that panics keeps what Incr and Update wrote
+// (and the cookie of a session they created), and nothing else.
 package sessionsgin

@@ -6,9 +6,6 @@ import (
 	sessions "github.com/gosessions/sessions/core"
 )
 
-// sessionKey is the gin.Context key (c.Get, c.Value) of the session.
-const sessionKey = "github.com/gosessions/sessions/gin.session"
-
 // Options configures Middleware. The zero value is the default.
 type Options struct {
 	// ErrorHandler answers a request whose session could not be loaded or
@@ -22,17 +19,26 @@ type Options struct {
 }
 
 // Middleware returns gin middleware that attaches the request's session
-// (see FromContext) and saves it before the first byte of the response:
-// c.Writer is wrapped so that the first WriteHeader, WriteHeaderNow,
-// Write, WriteString, Flush or Hijack commits the session, or, should the
-// commit fail, answers through the error handler instead of the handler.
-// A request whose handlers write nothing commits when the chain returns.
+// (see FromContext; sessions.FromContext(c.Request.Context()) finds it
+// too) and saves it before the first byte of the response: c.Writer is
+// wrapped so that the first WriteHeader, WriteHeaderNow, Write,
+// WriteString, Flush or Hijack commits the session, or, should the commit
+// fail, answers through the error handler instead of the handler. A
+// request whose handlers write nothing commits when the chain returns.
 //
 // A handler's error or c.Abort does not undo its session changes: the
 // response it answers with (c.AbortWithStatusJSON and the like) commits
-// the session like any other. A handler that panics saves nothing and
-// sends no cookie, so that gin.Recovery's 500 never commits a half-done
-// request; register gin.Recovery before this middleware (gin.Default does).
+// the session like any other. A session error (sessions.IsSessionError)
+// that the handlers record with c.Error and answer nothing for is
+// answered as a store failure is, through the error handler: by default
+// sessions.ErrorStatus(err) and the JSON body sessions.ErrorBody(err).
+//
+// A handler that panics saves nothing more: its unsaved changes are
+// dropped and a Renew not written yet is undone, so that gin.Recovery's
+// 500 never commits a half-done request (register gin.Recovery before this
+// middleware, as gin.Default does). What Incr, Update or a Store.Save had
+// written stays, and when that write created the session or carried its
+// Renew, the new cookie goes out with the 500 (the old one is dead).
 //
 // Changes made after the first byte are saved when the chain returns if
 // the session already exists in the store; a session that does not exist
@@ -48,46 +54,49 @@ func Middleware(st *sessions.Store, opts Options) gin.HandlerFunc {
 		// carrier is c itself.
 		ctx := c.Request.Context()
 		w := &writer{ResponseWriter: c.Writer, ctx: ctx, c: c, st: st, onError: onError}
-		st.LoadInto(&w.s, ctx, (*carrier)(c))
-		c.Set(sessionKey, &w.s)
+		st.LoadInto(ctx, &w.s, (*carrier)(c))
+		c.Request = c.Request.WithContext(sessions.NewContext(ctx, &w.s))
 		c.Writer = w
+		errs := len(c.Errors)
 		done := false
 		defer func() {
 			c.Writer = w.ResponseWriter
-			if !done {
-				// A panic: a recovery middleware's answer must not
-				// commit the half-done request.
+			if !done { // a panic: its recovery's answer must not commit
 				st.Discard(&w.s)
 			}
 		}()
 		c.Next()
 		done = true
-		if !w.failed {
-			// Not committed yet: commit now (gin writes the header
-			// after the chain). Committed: save the late changes.
-			w.committed = true
-			if err := st.Finish(ctx, (*carrier)(c), &w.s); err != nil {
-				w.fail(err)
-			}
+		if w.failed {
+			return
+		}
+		// Not committed yet: commit now (gin writes the header after the
+		// chain). Committed: save the late changes.
+		answered := w.committed
+		w.committed = true
+		if err := st.Finish(ctx, (*carrier)(c), &w.s); err != nil {
+			w.fail(err)
+		} else if last := c.Errors.Last(); !answered && len(c.Errors) > errs && sessions.IsSessionError(last.Err) {
+			w.fail(last.Err)
 		}
 	}
 }
 
 // FromContext returns the session Middleware attached to c, or nil. The
-// methods of a nil *sessions.Session return sessions.ErrNoSession.
-//
-// To hand the session to code that takes a context.Context, attach it:
-// sessions.NewContext(ctx, sessionsgin.FromContext(c)); the core's
-// sessions.FromContext then finds it.
+// methods of a nil *sessions.Session return sessions.ErrNoSession. It is
+// sessions.FromContext(c.Request.Context()).
 func FromContext(c *gin.Context) *sessions.Session {
-	v, _ := c.Get(sessionKey)
-	s, _ := v.(*sessions.Session)
-	return s
+	if c == nil || c.Request == nil {
+		return nil
+	}
+	return sessions.FromContext(c.Request.Context())
 }
 
 // defaultErrorHandler is the default Options.ErrorHandler.
 func defaultErrorHandler(c *gin.Context, err error) {
 	c.Abort()
-	c.Error(err) //nolint:errcheck // the *gin.Error is for chaining only
+	if last := c.Errors.Last(); last == nil || last.Err != err { // the handler's own error is recorded already
+		c.Error(err) //nolint:errcheck // the *gin.Error is for chaining only
+	}
 	sessions.DefaultErrorHandler(c.Writer, c.Request, err)
 }

@@ -1,10 +1,15 @@
 package sessionsgin_test
 
 import (
+	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -29,6 +34,10 @@ func serve(t testing.TB, st *sessions.Store, routes []sessionstest.Route) string
 		r.Handle(rt.Method, rt.Path, func(c *gin.Context) {
 			c.Request.ParseForm()
 			status, body := rt.Handle(sessionsgin.FromContext(c), c.Request.Form)
+			if err, ok := body.(error); ok {
+				c.Error(err) // gin's way to report a handler's error
+				return
+			}
 			c.JSON(status, body)
 		})
 	}
@@ -280,4 +289,169 @@ func TestFromContextWithoutMiddleware(t *testing.T) {
 		}
 	})
 	do(r, http.MethodGet, "/")
+}
+
+// TestCoreFromContext: the core's sessions.FromContext finds the session
+// in the request's context, the one handlers pass to their services, as
+// on every framework; it is the session sessionsgin.FromContext returns.
+func TestCoreFromContext(t *testing.T) {
+	st, _ := rigStore(t)
+	r := newEngine(st, sessionsgin.Options{})
+	r.GET("/", func(c *gin.Context) {
+		s := sessions.FromContext(c.Request.Context())
+		if s == nil || s != sessionsgin.FromContext(c) {
+			c.String(http.StatusInternalServerError, "sessions.FromContext(c.Request.Context()) = %p, sessionsgin.FromContext(c) = %p", s, sessionsgin.FromContext(c))
+			return
+		}
+		if err := s.Set("k", "v"); err != nil {
+			c.String(http.StatusInternalServerError, "Set: %v", err)
+			return
+		}
+		c.String(http.StatusOK, "ok")
+	})
+	resp := do(r, http.MethodGet, "/")
+	if b := body(resp); resp.StatusCode != http.StatusOK || sessionCookie(resp) == nil {
+		t.Errorf("status %d, body %q, cookie %v; want 200 and a cookie", resp.StatusCode, b, sessionCookie(resp) != nil)
+	}
+}
+
+// TestHandlerSessionError: a session error the handler records with
+// c.Error (and answers nothing) is answered as a store failure is: status
+// sessions.ErrorStatus, body sessions.ErrorBody, with the session's
+// changes saved. Other errors are gin's: the middleware leaves them, and
+// so does it a session error recorded after the handler answered.
+func TestHandlerSessionError(t *testing.T) {
+	st, _ := rigStore(t)
+	r := withGet(newEngine(st, sessionsgin.Options{}))
+	r.POST("/fail", func(c *gin.Context) {
+		s := sessionsgin.FromContext(c)
+		s.Set("k", c.Query("v"))
+		s.Set("n", "not a number")
+		_, err := s.Incr("n", 1)
+		switch c.Query("how") {
+		case "plain":
+			err = errors.New("app failure")
+		case "answered":
+			c.JSON(http.StatusOK, gin.H{"ok": false})
+		}
+		c.Error(err)
+	})
+
+	resp := do(r, http.MethodPost, "/fail?v=1")
+	want := sessions.ErrorBody(sessions.ErrNotInteger)
+	if b := body(resp) + "\n"; resp.StatusCode != http.StatusInternalServerError || b != want || resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("session error: status %d, body %q, Content-Type %q; want 500 %q JSON", resp.StatusCode, b, resp.Header.Get("Content-Type"), want)
+	}
+	ck := sessionCookie(resp)
+	if ck == nil {
+		t.Fatal("session error: no cookie; the handler's changes must be saved")
+	}
+	if v, _ := getValue(t, r, ck, "k"); v != "1" {
+		t.Errorf("session error: k = %q, want the change kept", v)
+	}
+
+	for _, how := range []string{"plain", "answered"} {
+		resp = do(r, http.MethodPost, "/fail?v=2&how="+how, ck)
+		if b := body(resp); resp.StatusCode != http.StatusOK || strings.Contains(b, "session error") {
+			t.Errorf("%s: status %d, body %q; want gin's answer (200), not the session error's", how, resp.StatusCode, b)
+		}
+		if v, _ := getValue(t, r, ck, "k"); v != "2" {
+			t.Errorf("%s: k = %q, want the change kept", how, v)
+		}
+	}
+}
+
+// TestPanicKeepsWrites: a handler that Incr's, Sets, then panics under
+// gin.Recovery: the increment stays, the later Set is dropped, and when
+// the Incr created the session its cookie goes out with the 500.
+func TestPanicKeepsWrites(t *testing.T) {
+	st, _ := rigStore(t)
+	r := newEngine(st, sessionsgin.Options{})
+	r.GET("/panic", func(c *gin.Context) {
+		s := sessionsgin.FromContext(c)
+		s.Incr("n", 1)
+		s.Set("later", "x")
+		panic("handler bug")
+	})
+	r.GET("/read", func(c *gin.Context) {
+		s := sessionsgin.FromContext(c)
+		n, _ := s.Incr("n", 0)
+		_, later, _ := sessions.Get[string](s, "later")
+		c.JSON(http.StatusOK, gin.H{"n": n, "later": later})
+	})
+	resp := do(r, http.MethodGet, "/panic")
+	ck := sessionCookie(resp)
+	if resp.StatusCode != http.StatusInternalServerError || ck == nil {
+		t.Fatalf("new session: status %d, cookie %v; want 500 with the cookie of the session Incr created", resp.StatusCode, ck != nil)
+	}
+	if b := body(do(r, http.MethodGet, "/read", ck)); b != `{"later":false,"n":1}` {
+		t.Errorf("new session: %s; want n=1 and later dropped", b)
+	}
+	resp = do(r, http.MethodGet, "/panic", ck)
+	if resp.StatusCode != http.StatusInternalServerError || sessionCookie(resp) != nil {
+		t.Errorf("live session: status %d, cookie %v; want 500 and none", resp.StatusCode, sessionCookie(resp) != nil)
+	}
+	if b := body(do(r, http.MethodGet, "/read", ck)); b != `{"later":false,"n":2}` {
+		t.Errorf("live session: %s; want n=2 and later dropped", b)
+	}
+}
+
+// TestSecureCookieOnPlainHTTPWarns: the store warns once when the
+// middleware sets a Secure cookie on a plain-http request to a host
+// browsers do not treat as secure; not for localhost nor behind a proxy
+// that says https.
+func TestSecureCookieOnPlainHTTPWarns(t *testing.T) {
+	var log lockedBuffer
+	client, err := sessions.NewClient(rigURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	st, err := sessions.NewCookieStore(client, sessions.StoreOptions{
+		KeyPrefix: "sessionsgin:" + rand.Text()[:12] + ":", Logger: slog.New(slog.NewTextHandler(&log, nil)),
+	}, sessions.CookieOptions{Secrets: [][]byte{secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newEngine(st, sessionsgin.Options{})
+	r.GET("/", func(c *gin.Context) { sessionsgin.FromContext(c).Incr("n", 1) })
+	serve := func(url string, header ...string) {
+		req := httptest.NewRequest(http.MethodGet, url, nil)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		if len(w.Result().Cookies()) != 1 {
+			t.Fatalf("%s: %d cookies, want 1", url, len(w.Result().Cookies()))
+		}
+	}
+	serve("http://localhost:8080/")
+	serve("http://shop.lan:8080/", "X-Forwarded-Proto", "https")
+	if n := strings.Count(log.String(), "DisableSecure"); n != 0 {
+		t.Fatalf("%d warnings for secure contexts: %s", n, log.String())
+	}
+	serve("http://shop.lan:8080/")
+	serve("http://shop.lan:8080/")
+	if n := strings.Count(log.String(), "DisableSecure"); n != 1 || !strings.Contains(log.String(), "level=WARN") {
+		t.Errorf("%d warnings for Secure cookies over plain http to shop.lan, want 1: %s", n, log.String())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

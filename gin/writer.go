@@ -46,7 +46,7 @@ func (w *writer) commit() bool {
 func (w *writer) fail(err error) {
 	w.failed = true
 	// The handler's headers describe a response that will not be sent.
-	sessions.DropHandlerHeaders(w.ResponseWriter.Header())
+	sessions.DropHandlerHeaders(w.Header())
 	prev := w.c.Writer
 	w.c.Writer = w.ResponseWriter
 	w.onError(w.c, err)

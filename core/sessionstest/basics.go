@@ -38,6 +38,7 @@ func commonChecks() []check {
 		{"parity", checkParity},
 		{"one-key", checkOneKey},
 		{"accounts-by-binding", checkAccountsByBinding},
+		{"handler-error", checkHandlerError},
 	}, append(accountChecks(), accounts20Checks()...)...)
 }
 

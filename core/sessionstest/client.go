@@ -31,6 +31,7 @@ type reply struct {
 	status  int
 	body    map[string]any
 	resp    *http.Response // its body already read
+	raw     []byte         // the body as sent
 	token   string         // the token the response set, if set
 	set     bool
 	cleared bool
@@ -100,7 +101,7 @@ func (c *client) try(method, path string, form url.Values) (reply, error) {
 	if err != nil {
 		return reply{}, fmt.Errorf("status %d: reading the body: %w", resp.StatusCode, err)
 	}
-	r := reply{status: resp.StatusCode, resp: resp}
+	r := reply{status: resp.StatusCode, resp: resp, raw: data}
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		return r, fmt.Errorf("status %d: Content-Type %q, want application/json (body %.200q)", resp.StatusCode, ct, data)
 	}

@@ -36,6 +36,14 @@ type Route struct {
 	// harness writes status and body (encoded as JSON, Content-Type
 	// application/json) as the response, through the framework's own
 	// response path.
+	//
+	// When body is an error, the route failed with it (status is then
+	// 0): the harness reports it the way the framework's handlers report
+	// an error, writing nothing itself. An echo or fiber handler returns
+	// it; a gin handler records it with c.Error and returns; a net/http
+	// handler, which has no error to return, answers it with
+	// sessions.WriteError(w, err) when sessions.IsSessionError(err) (the
+	// kit's routes fail with session errors only).
 	Handle func(s *sessions.Session, form url.Values) (status int, body any)
 }
 

@@ -122,6 +122,10 @@ func serveReference(t testing.TB, st *sessions.Store, routes []Route) string {
 		mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
 			_ = r.ParseForm() // the kit's own requests: a form that parses
 			status, body := rt.Handle(sessions.FromContext(r.Context()), r.Form)
+			if err, ok := body.(error); ok && sessions.IsSessionError(err) {
+				sessions.WriteError(w, err)
+				return
+			}
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(status)
 			_ = json.NewEncoder(w).Encode(body) // the kit's own values, and a client that reads them

@@ -30,6 +30,7 @@ func kitRoutes(st *sessions.Store) []Route {
 		{http.MethodGet, "/isnew", routeIsNew},
 		{http.MethodPost, "/append", routeAppend},
 		{http.MethodGet, "/getlist", routeGetList},
+		{http.MethodPost, "/fail", routeFail},
 	}, append(accountRoutes(st), lockRoutes()...)...)
 }
 

@@ -21,9 +21,12 @@ import (
 // demo contract's endpoints. jwt says the store is a JWT store: GET / is
 // then the static page whose script carries the token.
 //
-// Sessions are mounted on the group of routes that use them only: /health
-// and, in jwt mode, the static page never read the cookie or token, and
-// never reach the store.
+// Every route sits behind the sessions, /health and the jwt-mode page
+// too, as in the other programs: the session is loaded lazily, so a
+// handler that never touches it costs no store command and sets no
+// cookie or token, while the answer still says Vary: Cookie (or
+// Session-Token) like theirs. (An app whose static routes should not
+// even read the cookie mounts the middleware on a r.Group of the others.)
 func newRouter(store *sessions.Store, jwt bool, log *slog.Logger) http.Handler {
 	h := handlers{store: store, log: log}
 	r := chi.NewRouter()
@@ -31,13 +34,12 @@ func newRouter(store *sessions.Store, jwt bool, log *slog.Logger) http.Handler {
 	r.Use(middleware.Recoverer)
 	r.Use(http.NewCrossOriginProtection().Handler)
 
-	r.Get("/health", health)
-	if jwt {
-		r.Get("/", static)
-	}
 	r.Group(func(r chi.Router) {
 		r.Use(sessionschi.Middleware(store, sessionschi.Options{ErrorHandler: answerFailure}))
-		if !jwt {
+		r.Get("/health", health)
+		if jwt {
+			r.Get("/", static)
+		} else {
 			r.Get("/", h.page) // the page shows the session
 		}
 		r.Route("/api", func(r chi.Router) {

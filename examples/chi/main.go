@@ -10,9 +10,10 @@
 // It is written as chi's users write it: net/http handlers on a chi
 // router, with chi's middleware (Logger, Recoverer) and net/http's
 // cross-origin protection for the whole router, and the sessions
-// middleware only on the group of routes that use the session (r.Group,
-// r.Route("/api", ...)): /health and the jwt-mode page, a static asset,
-// never read a cookie or reach the store.
+// middleware on a group of routes (r.Group, r.Route("/api", ...)) that
+// holds them all, as the other programs mount it: /health and the
+// jwt-mode page never touch the session, so they cost no store command,
+// and answer with the same Vary as every program.
 //
 // Run it from the repository root (the go.work workspace):
 //

@@ -37,15 +37,15 @@ func (h handlers) page(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store") // the page shows session data
-	w.Write(buf.Bytes())
+	_, _ = w.Write(buf.Bytes())                 // the client may be gone; nothing more to tell it
 }
 
-// static serves the jwt-mode page (demo.StaticPage), outside the sessions
-// group: the page holds no session data, and its script fetches what it
-// shows.
+// static serves the jwt-mode page (demo.StaticPage): the page holds no
+// session data (it never touches the session), and its script fetches
+// what it shows.
 func static(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	// One address serves either mode's page: have the browser check.
 	w.Header().Set("Cache-Control", "no-cache")
-	w.Write(staticPage)
+	_, _ = w.Write(staticPage) // the client may be gone; nothing more to tell it
 }

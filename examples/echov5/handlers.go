@@ -33,7 +33,7 @@ func newEcho(store *sessions.Store, jwt bool, log *slog.Logger) *echo.Echo {
 	})
 	e.Use(middleware.Recover())
 	e.Use(crossOrigin(http.NewCrossOriginProtection()))
-	e.Use(sessionsecho.Middleware(store, sessionsecho.Options{}))
+	e.Use(sessionsecho.Middleware(store, sessionsecho.Options{ErrorHandler: returnError}))
 
 	e.GET("/health", health)
 	if jwt {
@@ -224,14 +224,21 @@ func getKV(c *echo.Context) error {
 	return c.JSON(http.StatusOK, demo.KV{K: k, V: v})
 }
 
+// returnError is the sessionsecho.Options.ErrorHandler: it hands the
+// error of a session that could not be saved, or a session error a
+// handler returned, as it is, to the app's HTTPErrorHandler, which
+// answers and logs it like any other error. (sessionsecho's default
+// would answer it itself, with sessions.ErrorBody.)
+func returnError(_ *echo.Context, err error) error { return err }
+
 // errorHandler returns the app's echo.HTTPErrorHandler, which answers
 // every error a handler or middleware returns with {"error":"..."} and
 // Cache-Control no-store. An error that carries a status (echo v5's
-// HTTPStatusCoder: an *echo.HTTPError, the handlers' own or the one
-// sessionsecho returns, wrapping the session error, when the session
-// cannot be saved; or a sentinel such as echo.ErrNotFound) is answered
+// HTTPStatusCoder: an *echo.HTTPError, the handlers' own, or a sentinel
+// such as echo.ErrNotFound) is answered
 // with that status, and with its message or else the status text; any
-// other error as a session error, by demo.ErrorAnswer (503 "session store
+// other error (returnError hands it the session's failures as they are)
+// as a session error, by demo.ErrorAnswer (503 "session store
 // unavailable" when the store is down, so that a live session never reads
 // as empty; 409 for a stored value that does not fit, which only the
 // client's /api/kv can have put there), or 500 "internal error" when it

@@ -37,7 +37,7 @@ func (h handlers) page(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store") // the page shows session data
-	w.Write(buf.Bytes())
+	_, _ = w.Write(buf.Bytes())                 // the client may be gone; nothing more to tell it
 }
 
 // static serves the jwt-mode page (demo.StaticPage). It never touches the
@@ -47,5 +47,5 @@ func (h handlers) static(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	// One address serves either mode's page: have the browser check.
 	w.Header().Set("Cache-Control", "no-cache")
-	w.Write(staticPage)
+	_, _ = w.Write(staticPage) // the client may be gone; nothing more to tell it
 }

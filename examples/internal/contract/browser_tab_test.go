@@ -92,7 +92,7 @@ type tab struct {
 // newTab opens a tab in a new browser context of the browser, closed with
 // its context when the test ends. A phone tab has a phone's viewport and
 // User-Agent.
-func newTab(t *testing.T, browser context.Context, name, base string, phone bool) *tab {
+func newTab(browser context.Context, t *testing.T, name, base string, phone bool) *tab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)

@@ -48,8 +48,8 @@ func TestBrowser(t *testing.T) {
 			rand.Read(suffix)
 			b := &browserWalk{
 				a: a, proxy: proxy, user: "ada-" + hex.EncodeToString(suffix), shots: shots,
-				first:  newTab(t, browser, "first tab", a.base, false),
-				second: newTab(t, browser, "second tab (a phone)", a.base, true),
+				first:  newTab(browser, t, "first tab", a.base, false),
+				second: newTab(browser, t, "second tab (a phone)", a.base, true),
 			}
 			steps := []struct {
 				name string

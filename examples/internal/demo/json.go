@@ -78,7 +78,7 @@ func SessionList(infos []sessions.SessionInfo) Sessions {
 func WriteJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(body)
+	_ = json.NewEncoder(w).Encode(body) // the demo's own types encode; a failed write is a client gone
 }
 
 // WriteError writes status and the body {"error":msg}, for net/http

@@ -131,5 +131,5 @@ func WriteOutagePage(w http.ResponseWriter, page []byte) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusServiceUnavailable)
-	w.Write(page)
+	_, _ = w.Write(page) // the client may be gone; nothing more to tell it
 }

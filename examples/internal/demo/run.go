@@ -76,7 +76,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, newServer func(App) 
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Warn("closing the session store", "err", err)
+		}
+	}()
 	srv, err := newServer(App{Store: store, JWT: cfg.JWT(), Log: log})
 	if err != nil {
 		return err

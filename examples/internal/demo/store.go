@@ -39,7 +39,12 @@ func OpenClient(ctx context.Context, cfg Config, log *slog.Logger) (sessions.Cli
 	if err := client.Ping(pingCtx).Err(); err != nil {
 		log.Warn("the session store does not answer; session requests will get 503 until it does", "err", err)
 	}
-	return client, func() { client.Close(); stopEmbedded() }, nil
+	return client, func() {
+		if err := client.Close(); err != nil {
+			log.Warn("closing the store's client", "err", err)
+		}
+		stopEmbedded()
+	}, nil
 }
 
 // NewStore builds the session store for the configured transport: a
