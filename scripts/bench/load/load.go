@@ -61,8 +61,10 @@ func (u *User) Get(ctx context.Context, rawURL string) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
+	if cerr := resp.Body.Close(); err == nil {
+		err = cerr
+	}
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, err
 }
 
@@ -118,11 +120,11 @@ func (r Result) PerSecond() float64 {
 }
 
 // Run has every user send GETs to rawURL, one at a time each, until d
-// has passed, max requests have been sent (0: no bound) or ctx ends. A
+// has passed, limit requests have been sent (0: no bound) or ctx ends. A
 // request in flight when d passes is waited for and counted (cutting it
 // would close its connection, and the next run would start with fresh
 // connections and a server still busy with the old requests).
-func Run(ctx context.Context, users []*User, rawURL string, d time.Duration, max int64) (Result, error) {
+func Run(ctx context.Context, users []*User, rawURL string, d time.Duration, limit int64) (Result, error) {
 	if err := Loopback(rawURL); err != nil {
 		return Result{}, err
 	}
@@ -144,7 +146,7 @@ func Run(ctx context.Context, users []*User, rawURL string, d time.Duration, max
 			defer wg.Done()
 			mine := make([]time.Duration, 0, 4096)
 			for ctx.Err() == nil && time.Now().Before(deadline) {
-				if max > 0 && sent.Add(1) > max {
+				if limit > 0 && sent.Add(1) > limit {
 					break
 				}
 				t0 := time.Now()

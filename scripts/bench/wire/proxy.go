@@ -69,7 +69,7 @@ func (p *Proxy) Close() error {
 	p.mu.Lock()
 	p.closed = true
 	for c := range p.open {
-		c.Close()
+		_ = c.Close() // closing on purpose: the copies see it and end
 	}
 	p.mu.Unlock()
 	p.wg.Wait()
@@ -80,7 +80,7 @@ func (p *Proxy) track(c net.Conn) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		c.Close()
+		_ = c.Close() // too late: the proxy is closing
 		return false
 	}
 	p.open[c] = struct{}{}
@@ -91,7 +91,7 @@ func (p *Proxy) untrack(c net.Conn) {
 	p.mu.Lock()
 	delete(p.open, c)
 	p.mu.Unlock()
-	c.Close()
+	_ = c.Close() // the copy has ended; a second close reports only that
 }
 
 func (p *Proxy) accept() {
@@ -104,12 +104,12 @@ func (p *Proxy) accept() {
 		p.conns.Add(1)
 		server, err := net.Dial("tcp", p.target)
 		if err != nil {
-			client.Close()
+			_ = client.Close() // the target is down: the client sees its connection end
 			continue
 		}
 		if !p.track(client) || !p.track(server) {
-			client.Close()
-			server.Close()
+			_ = client.Close() // closing: track closed the other one or will be told
+			_ = server.Close()
 			continue
 		}
 		p.wg.Add(2)

@@ -25,7 +25,7 @@ func main() {
 	users := flag.Int("users", 32, "simulated users, each with its own cookie jar")
 	d := flag.Duration("d", 3*time.Second, "measured run")
 	warmup := flag.Duration("warmup", 500*time.Millisecond, "unmeasured run first")
-	max := flag.Int64("max", 1_000_000, "at most this many requests in the measured run")
+	limit := flag.Int64("max", 1_000_000, "at most this many requests in the measured run")
 	setup := flag.String("setup", "/api/count", "path each user requests once first (empty: none)")
 	flag.Parse()
 
@@ -47,11 +47,11 @@ func main() {
 		}
 	}
 	if *warmup > 0 {
-		if _, err := load.Run(ctx, us, *target, *warmup, *max); err != nil {
+		if _, err := load.Run(ctx, us, *target, *warmup, *limit); err != nil {
 			log.Fatal(err)
 		}
 	}
-	r, err := load.Run(ctx, us, *target, *d, *max)
+	r, err := load.Run(ctx, us, *target, *d, *limit)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -80,6 +80,7 @@ type config struct {
 	firstWarmup time.Duration
 	wireRun     time.Duration
 	max         int64
+	secret      string // SESSION_SECRET of our programs, random per run
 	svg         string
 	jsonOut     string
 	logs        string
@@ -89,7 +90,7 @@ type config struct {
 func main() {
 	log.SetFlags(0)
 	log.SetPrefix("peers: ")
-	var cfg config
+	cfg := config{secret: newSecret()}
 	var own bool
 	flag.StringVar(&cfg.redisURL, "redis", os.Getenv("REDICT_URL"), "the redis-server to use (loopback; flushed: see -own-redis)")
 	flag.BoolVar(&own, "own-redis", false, "the server is this run's own: it may FLUSHDB between servers (required)")
@@ -179,7 +180,7 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	defer admin.Close()
+	defer func() { _ = admin.Close() }() // the driver's own pool, at the end
 	start := time.Now()
 	results := make(map[string]*serverResult, len(cfg.servers))
 	for _, s := range cfg.servers {

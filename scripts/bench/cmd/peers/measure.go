@@ -166,7 +166,7 @@ func startAll(ctx context.Context, cfg config, admin *redis.Client) ([]*live, er
 		opts.DB = i
 		db := redis.NewClient(&opts)
 		l, err := startLive(ctx, cfg, db, s, redisURL(admin, opts.Addr, i))
-		db.Close()
+		_ = db.Close() // only FLUSHDB and MEMORY USAGE went through it
 		if err != nil {
 			stopAll(all)
 			return nil, fmt.Errorf("%s: %w", s.Name, err)
@@ -227,7 +227,7 @@ func wirePass(ctx context.Context, cfg config, admin *redis.Client, s spec) (wir
 	if err != nil {
 		return w, err
 	}
-	defer px.Close()
+	defer func() { _ = px.Close() }() // the counts are taken
 	p, err := startServer(ctx, cfg, s, redisURL(admin, px.Addr(), admin.Options().DB))
 	if err != nil {
 		return w, err

@@ -331,14 +331,14 @@ func (rep *report) markdown() string {
 	}
 
 	b.WriteString("\n### Checks (the round-trip pass)\n\n")
-	any := false
+	noted := false
 	for _, a := range rep.rows {
 		for _, n := range a.Notes {
 			fmt.Fprintf(&b, "- %s: %s\n", a.Spec.Name, n)
-			any = true
+			noted = true
 		}
 	}
-	if !any {
+	if !noted {
 		b.WriteString("- every server answered as the contract says\n")
 	}
 	return b.String()

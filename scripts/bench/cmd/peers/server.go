@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -17,9 +20,14 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// sessionSecret is the SESSION_SECRET our programs get: fixed, so that a
-// run is repeatable (32 bytes, hex).
-const sessionSecret = "6265e6e3c1f1e5a0d7b7f4c1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5"
+// newSecret returns a SESSION_SECRET for our programs: 32 random bytes in
+// hex, one per run (every server of the run gets it; no session outlives
+// the run, whose databases are flushed).
+func newSecret() string {
+	var b [32]byte
+	rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
+}
 
 // newAdmin connects the driver's own client (never through the proxy).
 func newAdmin(url string) (*redis.Client, error) {
@@ -32,7 +40,7 @@ func newAdmin(url string) (*redis.Client, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		rdb.Close()
+		_ = rdb.Close() // the error that matters is the PING's
 		return nil, fmt.Errorf("the redis-server does not answer: %w", err)
 	}
 	return rdb, nil
@@ -53,8 +61,8 @@ func freePort() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	addr := ln.Addr().String()
+	return addr, ln.Close()
 }
 
 // startServer runs s with its store at redictURL and waits until its
@@ -69,12 +77,11 @@ func startServer(ctx context.Context, cfg config, s spec, redictURL string) (*pr
 		return nil, err
 	}
 	cmd := exec.Command(s.Bin)
-	cmd.Env = append(cleanEnv(), "ADDR="+addr, "REDICT_URL="+redictURL, "SESSION_SECRET="+sessionSecret)
+	cmd.Env = append(cleanEnv(), "ADDR="+addr, "REDICT_URL="+redictURL, "SESSION_SECRET="+cfg.secret)
 	cmd.Env = append(cmd.Env, s.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, err
+		return nil, errors.Join(err, logf.Close())
 	}
 	p := &proc{cmd: cmd, base: "http://" + addr, exit: make(chan error, 1), log: logf}
 	go func() { p.exit <- cmd.Wait() }()
@@ -84,8 +91,7 @@ func startServer(ctx context.Context, cfg config, s spec, redictURL string) (*pr
 	for {
 		select {
 		case err := <-p.exit:
-			logf.Close()
-			return nil, fmt.Errorf("exited before answering /health (%v); see %s", err, logf.Name())
+			return nil, errors.Join(fmt.Errorf("exited before answering /health (%v); see %s", err, logf.Name()), logf.Close())
 		case <-ctx.Done():
 			p.stop()
 			return nil, ctx.Err()
@@ -93,7 +99,7 @@ func startServer(ctx context.Context, cfg config, s spec, redictURL string) (*pr
 		}
 		resp, err := client.Get(p.base + "/health")
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close() // unread: /health's answer is its status
 			if resp.StatusCode == http.StatusOK {
 				client.CloseIdleConnections()
 				return p, nil
@@ -107,19 +113,26 @@ func startServer(ctx context.Context, cfg config, s spec, redictURL string) (*pr
 }
 
 // stop sends SIGTERM, waits up to 5 s for a graceful exit, then kills;
-// once, however often it is called.
+// once, however often it is called. A server that does not exit cleanly
+// (status 0 after SIGTERM) is logged, with where its output is.
 func (p *proc) stop() { p.once.Do(p.doStop) }
 
 func (p *proc) doStop() {
-	defer p.log.Close()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		p.cmd.Process.Kill()
+		_ = p.cmd.Process.Kill() // fails only when it has exited already; Wait tells
 	}
+	var err error
 	select {
-	case <-p.exit:
+	case err = <-p.exit:
 	case <-time.After(5 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.exit
+		_ = p.cmd.Process.Kill() // as above
+		err = fmt.Errorf("killed after 5s without exiting on SIGTERM: %w", <-p.exit)
+	}
+	if err != nil {
+		log.Printf("%s exited: %v (its output: %s)", p.cmd.Path, err, p.log.Name())
+	}
+	if err := p.log.Close(); err != nil {
+		log.Printf("%v", err)
 	}
 }
 

@@ -70,7 +70,7 @@ func (c Config) Client() (*redis.Client, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		rdb.Close()
+		_ = rdb.Close() // the error that matters is the PING's
 		return nil, fmt.Errorf("peerapp: store unavailable: %w", err)
 	}
 	return rdb, nil
@@ -94,7 +94,7 @@ var UnavailableBody = []byte(`{"error":"session store unavailable"}`)
 func WriteJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(body)
+	_, _ = w.Write(body) // fails only when the client has gone: nobody to tell
 }
 
 // Health is the /health handler of the net/http peers.
