@@ -30,7 +30,7 @@ func TestParserCountsCommandsAcrossPieces(t *testing.T) {
 
 // fakeRedis answers "+OK\r\n" to every line ending in "\r\n" it reads
 // after a complete command; enough for the proxy's counting.
-func fakeRedis(t *testing.T) string {
+func fakeRedis(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -99,3 +99,5 @@ func TestProxyCountsRoundTripsNotCommands(t *testing.T) {
 		t.Errorf("Sub: %+v", d)
 	}
 }
+
+func fakeRedisB(b *testing.B) string { return fakeRedis(b) }
