@@ -14,6 +14,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,6 +58,10 @@ func (u *User) Get(ctx context.Context, rawURL string) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
+	return u.do(req)
+}
+
+func (u *User) do(req *http.Request) (Response, error) {
 	resp, err := u.client.Do(req)
 	if err != nil {
 		return Response{}, err
@@ -68,6 +73,16 @@ func (u *User) Get(ctx context.Context, rawURL string) (Response, error) {
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, err
 }
 
+// Post sends one POST of form as u and reads the answer.
+func (u *User) Post(ctx context.Context, rawURL string, form url.Values) (Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return Response{}, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return u.do(req)
+}
+
 // CloseIdle closes the idle connections of every user's transport.
 func CloseIdle(users []*User) {
 	for _, u := range users {
@@ -77,11 +92,11 @@ func CloseIdle(users []*User) {
 
 // Cookies returns the cookies u would send to rawURL.
 func (u *User) Cookies(rawURL string) []*http.Cookie {
-	url, err := url.Parse(rawURL)
+	parsed, err := url.Parse(rawURL)
 	if err != nil {
 		return nil
 	}
-	return u.jar.Cookies(url)
+	return u.jar.Cookies(parsed)
 }
 
 // Loopback refuses a URL whose host is not a loopback address: the load
