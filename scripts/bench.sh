@@ -13,17 +13,29 @@
 # go-redis) and each framework's own session library (scripts/bench/, its
 # own module): builds them all, starts its own redis-server, runs them
 # interleaved over ROUNDS rounds and prints one table of medians; writes
-# an SVG chart of req/s relative to the floor.
+# an SVG chart of req/s relative to the floor and the run's numbers as
+# JSON. With DELAY, every server's store connection goes through a proxy
+# that holds each chunk of replies that long (a store a network away);
+# the load generator never goes through it.
 #
-#   scripts/bench.sh peers
+#   scripts/bench.sh peers                    # loopback
+#   DELAY=250us scripts/bench.sh peers        # the store 250 µs away
 #   ROUNDS=30 DURATION=1s scripts/bench.sh peers
 #
+# "peers-combine": the README's chart (scripts/bench/peers.svg) and its
+# side-by-side tables, from the JSON of runs of several profiles:
+#
+#   scripts/bench.sh peers-combine /tmp/gosessions-peers-loopback.json /tmp/gosessions-peers-250us.json
+#
+#   DELAY       the profile: a Go duration (0: loopback, the default)
 #   ROUNDS      rounds, at least 3 (default 12)
 #   DURATION    each measured run (400ms); WARMUP before it (50ms)
 #   USERS       simulated users, each with its own cookie jar (32)
-#   PEERS_SVG   the chart (scripts/bench/peers.svg)
+#   PEERS_SVG   the chart ($TMPDIR/gosessions-peers-PROFILE.svg; for
+#               peers-combine scripts/bench/peers.svg)
 #   PEERS_OUT   also write the table here (markdown; default: stdout only)
-#   PEERS_JSON  every round's numbers as JSON (default: none)
+#   PEERS_JSON  every round's numbers as JSON ($TMPDIR/gosessions-peers-PROFILE.json,
+#               PROFILE being loopback or the DELAY as given)
 #   PEERS_LOGS  the servers' output ($TMPDIR/gosessions-peers-logs)
 #   ALLOCS_N    iterations of the allocation benchmarks (2000)
 set -euo pipefail
@@ -83,12 +95,16 @@ peers() {
     fi
   done
 
+  local delay=${DELAY:-0} profile=loopback
+  case $delay in 0 | 0s | 0ms | 0us | 0µs) ;; *) profile=$delay ;; esac
+  local tmp=${TMPDIR:-/tmp}
   start_redis
   trap 'stop_redis; rm -rf "$bin"' EXIT
   local out=${PEERS_OUT:-/dev/null}
   "$bin/peers" -own-redis -redis "$REDICT_URL" -rounds "${ROUNDS:-12}" -users "${USERS:-32}" \
-    -d "${DURATION:-400ms}" -warmup "${WARMUP:-50ms}" -svg "${PEERS_SVG:-scripts/bench/peers.svg}" \
-    -json "${PEERS_JSON:-}" -logs "$logs" "${args[@]}" | tee "$out"
+    -d "${DURATION:-400ms}" -warmup "${WARMUP:-50ms}" -delay "$delay" \
+    -svg "${PEERS_SVG:-$tmp/gosessions-peers-$profile.svg}" \
+    -json "${PEERS_JSON:-$tmp/gosessions-peers-$profile.json}" -logs "$logs" "${args[@]}" | tee "$out"
   # Allocations per request of the session layer alone, in-process, on
   # the same redis-server: the floor, scs and our net/http middleware.
   {
@@ -100,6 +116,13 @@ peers() {
 
 if [ "${1:-}" = peers ]; then
   peers
+  exit
+fi
+if [ "${1:-}" = peers-combine ]; then
+  shift
+  [ $# -ge 1 ] || { echo "usage: scripts/bench.sh peers-combine RUN.json..." >&2; exit 2; }
+  files=$(IFS=,; echo "$*")
+  go run ./scripts/bench/cmd/peers -combine "$files" -svg "${PEERS_SVG:-scripts/bench/peers.svg}"
   exit
 fi
 

@@ -79,6 +79,7 @@ type config struct {
 	warmup      time.Duration
 	firstWarmup time.Duration
 	wireRun     time.Duration
+	delay       time.Duration // the profile: 0 is loopback, else each reply held this long
 	max         int64
 	secret      string // SESSION_SECRET of our programs, random per run
 	svg         string
@@ -92,6 +93,7 @@ func main() {
 	log.SetPrefix("peers: ")
 	cfg := config{secret: newSecret()}
 	var own bool
+	var combined string
 	flag.StringVar(&cfg.redisURL, "redis", os.Getenv("REDICT_URL"), "the redis-server to use (loopback; flushed: see -own-redis)")
 	flag.BoolVar(&own, "own-redis", false, "the server is this run's own: it may FLUSHDB between servers (required)")
 	flag.IntVar(&cfg.rounds, "rounds", 12, "rounds (at least 3); odd rounds run the servers in reverse")
@@ -99,6 +101,7 @@ func main() {
 	flag.DurationVar(&cfg.duration, "d", 400*time.Millisecond, "each measured run")
 	flag.DurationVar(&cfg.warmup, "warmup", 50*time.Millisecond, "the unmeasured run before each measured one")
 	flag.DurationVar(&cfg.firstWarmup, "first-warmup", 500*time.Millisecond, "each endpoint's unmeasured run when a server has started")
+	flag.DurationVar(&cfg.delay, "delay", 0, "the network profile: hold each chunk of the store's replies this long (0: loopback), every server's store connection through a delaying proxy")
 	flag.DurationVar(&cfg.wireRun, "wire", 500*time.Millisecond, "each run of the round-trip pass")
 	flag.Int64Var(&cfg.max, "max", 1_000_000, "at most this many requests in one run")
 	flag.StringVar(&cfg.svg, "svg", "scripts/bench/peers.svg", "where to write the chart")
@@ -122,7 +125,14 @@ func main() {
 		cfg.servers = append(cfg.servers, spec{Name: f[0], Kind: f[1], Peer: f[2], Bin: f[3], Env: f[4:]})
 		return nil
 	})
+	flag.StringVar(&combined, "combine", "", "FILE,FILE...: instead of a run, read runs' -json files (one per profile), write their chart to -svg and print their figures side by side")
 	flag.Parse()
+	if combined != "" {
+		if err := combine(strings.Split(combined, ","), cfg.svg); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if err := cfg.check(own); err != nil {
 		log.Fatal(err)
 	}
@@ -152,6 +162,9 @@ func (cfg config) check(own bool) error {
 	}
 	if cfg.users < 1 || cfg.duration <= 0 || cfg.warmup < 0 || cfg.wireRun <= 0 {
 		return errors.New("-users, -d and -wire must be positive")
+	}
+	if cfg.delay < 0 || cfg.delay > 50*time.Millisecond {
+		return errors.New("-delay: from 0 (loopback) to 50ms")
 	}
 	floors := 0
 	names := map[string]bool{}
@@ -187,9 +200,9 @@ func run(ctx context.Context, cfg config) error {
 		results[s.Name] = &serverResult{Spec: s}
 	}
 	machine := describeMachine(ctx, admin)
-	log.Printf("%s", machine.Before)
+	log.Printf("%s; profile: %s", machine.Before, cfg.profile())
 
-	log.Printf("round trips and contract checks, through the counting proxy")
+	log.Printf("round trips, login, logout, a read after a change elsewhere and contract checks, through the counting proxy")
 	for _, s := range cfg.servers {
 		t0 := time.Now()
 		w, err := wirePass(ctx, cfg, admin, s)
@@ -197,8 +210,9 @@ func run(ctx context.Context, cfg config) error {
 			return fmt.Errorf("%s: %w", s.Name, err)
 		}
 		results[s.Name].Wire = w
-		log.Printf("  %-13s count %.2f, read %.2f round trips per request (%.1fs)", s.Name,
-			w.CountRoundTrips, w.ReadRoundTrips, time.Since(t0).Seconds())
+		log.Printf("  %-13s round trips: count %.2f, read %.2f, login %s, logout %s, read after a change elsewhere %.2f (%.1fs)", s.Name,
+			w.CountRoundTrips, w.ReadRoundTrips, optRT(w.LoginRoundTrips, w.Login), optRT(w.LogoutRoundTrips, w.Login),
+			w.AfterChangeRoundTrips, time.Since(t0).Seconds())
 	}
 
 	log.Printf("starting every server, each on a database of its own")
@@ -206,7 +220,7 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	defer func() { stopAll(all) }()
+	defer func() { _ = stopAll(all) }() // on an error; holds are for the report
 	for round := range cfg.rounds {
 		order := append([]*live(nil), all...)
 		if round%2 == 1 {
@@ -237,11 +251,12 @@ func run(ctx context.Context, cfg config) error {
 		}
 		log.Printf("round %d of %d (%.1fs), count/read req/s: %s", round+1, cfg.rounds, time.Since(t0).Seconds(), strings.Join(line, ", "))
 	}
-	stopAll(all)
+	holds := stopAll(all)
 	all = nil
 	machine.after(ctx, time.Since(start))
 
 	rep := newReport(cfg, machine, results)
+	rep.holds = holds
 	fmt.Print(rep.markdown())
 	if cfg.svg != "" {
 		if err := os.WriteFile(cfg.svg, []byte(rep.svg()), 0o644); err != nil {
@@ -256,4 +271,21 @@ func run(ctx context.Context, cfg config) error {
 		log.Printf("numbers: %s", cfg.jsonOut)
 	}
 	return nil
+}
+
+// profile names the network profile: "loopback" or "+250µs".
+func (cfg config) profile() string {
+	if cfg.delay <= 0 {
+		return "loopback"
+	}
+	return "+" + cfg.delay.String()
+}
+
+// optRT is a round-trip figure, or "–" for a step the server does not
+// serve.
+func optRT(x float64, served bool) string {
+	if !served {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", x)
 }

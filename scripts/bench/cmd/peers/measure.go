@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -60,8 +61,19 @@ type wireResult struct {
 	CountWireCmds, ReadWireCmds     float64 // commands crossing the wire per request
 	FreshReadRoundTrips             int64   // /api/read without a session
 	HealthRoundTrips                int64   // /health
-	Notes                           []string
+
+	// The steps users wait on, one user at a time (steps of them).
+	Login                             bool    // the server serves POST /api/login and /api/logout
+	LoginRoundTrips, LogoutRoundTrips float64 // per request; login from a session with a count
+	LoginWireCmds, LogoutWireCmds     float64
+	AfterChangeRoundTrips             float64 // /api/read after another instance's /api/count
+	AfterChangeWireCmds               float64
+	Notes                             []string
 }
+
+// steps is how many times the wire pass runs each step users wait on
+// (login, logout, a read after a change elsewhere).
+const steps = 10
 
 // serverResult is all one server's numbers.
 type serverResult struct {
@@ -138,6 +150,7 @@ func measure(ctx context.Context, cfg config, admin *redis.Client, users []*load
 // a database of its own (so its keys can be told from the others').
 type live struct {
 	spec   spec
+	px     *wire.Proxy // the delaying proxy to its store; nil on loopback
 	proc   *proc
 	users  []*load.User
 	memory redictstat.Memory // after each user's one /api/count
@@ -165,12 +178,27 @@ func startAll(ctx context.Context, cfg config, admin *redis.Client) ([]*live, er
 		opts := *admin.Options()
 		opts.DB = i
 		db := redis.NewClient(&opts)
-		l, err := startLive(ctx, cfg, db, s, redisURL(admin, opts.Addr, i))
+		var px *wire.Proxy
+		addr := opts.Addr
+		if cfg.delay > 0 {
+			var err error
+			if px, err = wire.ListenOptions(opts.Addr, wire.Options{Delay: cfg.delay}); err != nil {
+				_ = db.Close()
+				_ = stopAll(all)
+				return nil, err
+			}
+			addr = px.Addr()
+		}
+		l, err := startLive(ctx, cfg, db, s, redisURL(admin, addr, i))
 		_ = db.Close() // only FLUSHDB and MEMORY USAGE went through it
 		if err != nil {
-			stopAll(all)
+			if px != nil {
+				_ = px.Close() // its server has stopped
+			}
+			_ = stopAll(all)
 			return nil, fmt.Errorf("%s: %w", s.Name, err)
 		}
+		l.px = px
 		all = append(all, l)
 	}
 	return all, nil
@@ -208,12 +236,19 @@ func startLive(ctx context.Context, cfg config, db *redis.Client, s spec, url st
 }
 
 // stopAll stops every server, its users' connections closed first (a
-// graceful stop then has none to wait for).
-func stopAll(all []*live) {
+// graceful stop then has none to wait for), and then its proxy; it
+// returns how long the proxies held the replies.
+func stopAll(all []*live) wire.Holds {
+	var h wire.Holds
 	for _, l := range all {
 		load.CloseIdle(l.users)
 		l.proc.stop()
+		if l.px != nil {
+			h = h.Add(l.px.Holds())
+			_ = l.px.Close() // its server has stopped
+		}
 	}
+	return h
 }
 
 // wirePass counts round trips through the proxy and checks the server
@@ -223,7 +258,7 @@ func wirePass(ctx context.Context, cfg config, admin *redis.Client, s spec) (wir
 	if err := admin.FlushDB(ctx).Err(); err != nil {
 		return w, err
 	}
-	px, err := wire.Listen(admin.Options().Addr)
+	px, err := wire.ListenOptions(admin.Options().Addr, wire.Options{Delay: cfg.delay})
 	if err != nil {
 		return w, err
 	}
@@ -333,7 +368,118 @@ func wirePass(ctx context.Context, cfg config, admin *redis.Client, s spec) (wir
 			note("%s: %d new connections to Redict during the counted run", ep.path, d.Connections)
 		}
 	}
+	if err := loginPass(ctx, px, p.base, &w, note); err != nil {
+		return w, err
+	}
+	if err := afterChangePass(ctx, cfg, admin, px, s, p.base, users, &w, note); err != nil {
+		return w, err
+	}
 	return w, ctx.Err()
+}
+
+// loginPass counts the round trips of a login (POST /api/login from a
+// session that holds a count) and of the logout after it, steps times,
+// each time a new user, after one of each not counted (the first
+// pipeline of a go-redis client may dial a connection of its own). A
+// server that answers 404 or 405 to the login does not serve it.
+func loginPass(ctx context.Context, px *wire.Proxy, base string, w *wireResult, note func(string, ...any)) error {
+	var login, logout wire.Counts
+	for i := range steps + 1 {
+		u := load.NewUsers(1)[0]
+		r, err := u.Get(ctx, base+"/api/count")
+		if err != nil {
+			return err
+		}
+		c0 := px.Counts()
+		r, err = u.Post(ctx, base+"/api/login", url.Values{"user": {fmt.Sprintf("bench-%d", i)}})
+		if err != nil {
+			return err
+		}
+		c1 := px.Counts()
+		if r.Status == http.StatusNotFound || r.Status == http.StatusMethodNotAllowed {
+			load.CloseIdle([]*load.User{u})
+			return nil // not served
+		}
+		if r.Status != http.StatusOK {
+			note("POST /api/login answered %d %.100s", r.Status, r.Body)
+			load.CloseIdle([]*load.User{u})
+			return nil
+		}
+		r, err = u.Post(ctx, base+"/api/logout", nil)
+		if err != nil {
+			return err
+		}
+		c2 := px.Counts()
+		if r.Status != http.StatusOK && r.Status != http.StatusNoContent {
+			note("POST /api/logout answered %d %.100s", r.Status, r.Body)
+		}
+		if r, err := u.Get(ctx, base+"/api/read"); err == nil && countOf(r.Body) != 0 {
+			note("/api/read after logout answered %.100s, want {\"count\":0}", r.Body)
+		}
+		load.CloseIdle([]*load.User{u})
+		if i > 0 {
+			login, logout = add(login, c1.Sub(c0)), add(logout, c2.Sub(c1))
+		}
+	}
+	if login.Connections > 0 || logout.Connections > 0 {
+		note("login and logout: %d and %d new connections to Redict in %d of each (their handshakes are in the round trips)", login.Connections, logout.Connections, steps)
+	}
+	w.Login = true
+	w.LoginRoundTrips, w.LoginWireCmds = float64(login.RoundTrips)/steps, float64(login.Commands)/steps
+	w.LogoutRoundTrips, w.LogoutWireCmds = float64(logout.RoundTrips)/steps, float64(logout.Commands)/steps
+	return nil
+}
+
+// afterChangePass counts the round trips of a read after a change
+// elsewhere: a second instance of the server, on the same database but
+// not through the proxy, counts for a user; after a pause for the change
+// to be announced (a LocalCache's invalidation), the user reads on the
+// first instance, whose answer must show the change. The user has read on
+// the first instance just before, so a LocalCache holds the session.
+func afterChangePass(ctx context.Context, cfg config, admin *redis.Client, px *wire.Proxy, s spec, base string, users []*load.User, w *wireResult, note func(string, ...any)) error {
+	other, err := startServer(ctx, cfg, s, redisURL(admin, admin.Options().Addr, admin.Options().DB))
+	if err != nil {
+		return fmt.Errorf("a second instance: %w", err)
+	}
+	defer other.stop()
+	settle := 50*time.Millisecond + 2*cfg.delay
+	var total wire.Counts
+	stale := 0
+	for i := range steps {
+		u := users[i%len(users)]
+		if _, err := u.Get(ctx, base+"/api/read"); err != nil {
+			return err
+		}
+		r, err := u.Get(ctx, other.base+"/api/count")
+		if err != nil {
+			return err
+		}
+		want := countOf(r.Body)
+		time.Sleep(settle)
+		c0 := px.Counts()
+		r, err = u.Get(ctx, base+"/api/read")
+		if err != nil {
+			return err
+		}
+		total = add(total, px.Counts().Sub(c0))
+		if countOf(r.Body) != want {
+			stale++
+		}
+	}
+	load.CloseIdle(users)
+	if total.Connections > 0 {
+		note("read after a change elsewhere: %d new connections to Redict in %d reads (their handshakes are in the round trips)", total.Connections, steps)
+	}
+	if stale > 0 {
+		note("/api/read %v after a change elsewhere answered the old count %d times of %d", settle, stale, steps)
+	}
+	w.AfterChangeRoundTrips, w.AfterChangeWireCmds = float64(total.RoundTrips)/steps, float64(total.Commands)/steps
+	return nil
+}
+
+// add returns c + o.
+func add(c, o wire.Counts) wire.Counts {
+	return wire.Counts{RoundTrips: c.RoundTrips + o.RoundTrips, Commands: c.Commands + o.Commands, Connections: c.Connections + o.Connections}
 }
 
 func mustTake(ctx context.Context, rdb *redis.Client) redictstat.Snapshot {
