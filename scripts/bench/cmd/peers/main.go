@@ -13,19 +13,35 @@
 // Each -server is name,kind,peer,binary: kind is floor (exactly one),
 // peer or ours; peer names the server a program is compared with. Every
 // server takes ADDR and REDICT_URL (and ours SESSION_SECRET) from the
-// environment, and serves /health, /api/count and /api/read.
+// environment, and serves /health, /api/count and /api/read (ours and
+// the floor also POST /api/login and /api/logout).
+//
+// -delay D is the network profile: every server's store connection goes
+// through a proxy (package wire) that holds each chunk of the store's
+// replies for D, as a store a network away would; 0, the default, is
+// loopback. The load generator and the driver's own client never go
+// through it.
+//
+// -combine A.json,B.json does no run: it reads the -json of runs of
+// several profiles, draws them into one chart (-svg) and prints their
+// figures side by side.
 //
 // The run, in three steps:
 //
 //  1. Round trips, one server at a time, with the server's REDICT_URL
-//     pointing at a counting TCP proxy (package wire), so that the
-//     proxy's own cost is kept out of the req/s. This pass also checks
-//     each server against the contract (/health touches nothing, a read
-//     without a session creates nothing, counts go 1, 2 and read 2) and
-//     reports what does not hold.
+//     pointing at a counting TCP proxy (package wire; with -delay, also
+//     delaying), so that on loopback the proxy's own cost is kept out of
+//     the req/s. Besides /api/count and /api/read it counts the steps
+//     users wait on: a login from a session, the logout after it, and a
+//     read after a change elsewhere (a second instance of the program
+//     counts, then this one reads: a LocalCache must have dropped the
+//     record). This pass also checks each server against the contract
+//     (/health touches nothing, a read without a session creates
+//     nothing, counts go 1, 2 and read 2, a read after a logout or after
+//     a change elsewhere shows it) and reports what does not hold.
 //  2. Every server is started, server i on database i (flushed first:
-//     the driver owns the redis-server, -own-redis), and stays up for
-//     the rounds. Each simulated user (its own cookie jar) sends one
+//     the driver owns the redis-server, -own-redis), through a delaying
+//     proxy of its own with -delay, and stays up for the rounds. Each simulated user (its own cookie jar) sends one
 //     /api/count; MEMORY USAGE summed over the keys of the server's
 //     database, divided by the users, is the memory per session.
 //     Then each endpoint gets an unmeasured run (-first-warmup).

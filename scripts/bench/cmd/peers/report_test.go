@@ -143,4 +143,16 @@ func TestConfigCheck(t *testing.T) {
 	if bad.check(true) == nil {
 		t.Error("accepted a peer that is not in the run")
 	}
+	for _, d := range []time.Duration{-time.Microsecond, time.Second} {
+		bad = good
+		bad.delay = d
+		if bad.check(true) == nil {
+			t.Errorf("accepted -delay %v", d)
+		}
+	}
+	far := good
+	far.delay = 250 * time.Microsecond
+	if err := far.check(true); err != nil || far.profile() != "+250µs" || good.profile() != "loopback" {
+		t.Errorf("-delay 250µs: %v, profile %q (loopback: %q)", err, far.profile(), good.profile())
+	}
 }
