@@ -411,6 +411,18 @@ func (s *Session) written(res writeResult) {
 	s.noteSeen(res.seen)
 }
 
+// vary adds the transport's Vary header once per response when it may
+// depend on the session: shared caches must key it by the token (cached
+// pages must not leak between users). A request that carries a token gets
+// it even when the handler has not read the session yet: it may still do
+// so once the header is out. tok says the response carries a token.
+func (st *Store) vary(c Carrier, s *Session, tok bool) {
+	if !s.varied && (tok || s.state != stateUnread || st.tr.present(c)) {
+		c.AddHeader("Vary", st.tr.vary())
+		s.varied = true
+	}
+}
+
 // noteSeen keeps the first last-use time the store reports in this
 // request: later reads see the time this request's own writes left.
 func (s *Session) noteSeen(t time.Time) {
@@ -423,13 +435,20 @@ func (s *Session) noteSeen(t time.Time) {
 // context does (a client that went away must not lose the changes its
 // handler made, nor have its session counted as a store outage): they
 // run on ctx without its cancellation, bounded by StoreOptions.Timeout.
-func (st *Store) save(ctx context.Context, c Carrier, s *Session) error {
+func (st *Store) save(ctx context.Context, c Carrier, s *Session) (err error) {
 	if s.discarded {
 		return nil
 	}
 	ctx = context.WithoutCancel(ctx)
 	// The lock ends with the save, should no write have released it.
 	defer s.unlock(ctx)
+	defer func() {
+		if err != nil && !s.committed {
+			// The error answer replaces the handler's response, and is
+			// keyed by the token like any other.
+			st.vary(c, s, false)
+		}
+	}()
 	if s.err != nil {
 		return s.err
 	}
@@ -441,7 +460,7 @@ func (st *Store) save(ctx context.Context, c Carrier, s *Session) error {
 		// already in the store can take changes. The write releases the
 		// session's lock, if this request holds it.
 		s.unlocking = true
-		_, err := s.flush(ctx, now, nil, s.committed)
+		_, err = s.flush(ctx, now, nil, s.committed)
 		s.unlocking = false
 		if err != nil {
 			switch {
@@ -486,16 +505,7 @@ func (st *Store) save(ctx context.Context, c Carrier, s *Session) error {
 	default:
 		tok = false
 	}
-	if !s.varied && (tok || s.state != stateUnread || st.tr.present(c)) {
-		// The response may depend on the session: shared caches must
-		// key it by the token (cached pages must not leak between
-		// users), and must not store one that carries a token at all.
-		// A request that carries a token gets Vary even when the
-		// handler has not read the session yet: it may still do so
-		// once the header is out.
-		c.AddHeader("Vary", st.tr.vary())
-		s.varied = true
-	}
+	st.vary(c, s, tok)
 	if tok && !s.noStore {
 		c.AddHeader("Cache-Control", "no-store")
 		s.noStore = true

@@ -62,9 +62,14 @@ type Event struct {
 
 // LogEvents returns an OnEvent hook that logs each event to logger:
 // store errors and failed late saves at Warn, refusals at Info, the rest at
-// Debug. Its lines hold no id, token or value.
+// Debug. Its lines hold no id, token or value. A nil logger means slog's
+// default logger at the time of each event.
 func LogEvents(logger *slog.Logger) func(context.Context, Event) {
 	return func(ctx context.Context, e Event) {
+		logger := logger
+		if logger == nil {
+			logger = slog.Default()
+		}
 		level := slog.LevelDebug
 		attrs := []slog.Attr{slog.String("event", e.Kind.String())}
 		switch e.Kind {
