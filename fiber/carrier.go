@@ -45,11 +45,13 @@ func (k *exchange) Cookies(name string) []string {
 	if !k.read {
 		vals = k.one[:0] // never handed out yet
 	}
-	for key, value := range k.c.Request().Header.Cookies() {
+	// fiber v2 requires fasthttp v1.51, which has no Cookies iterator yet;
+	// requiring a newer one would upgrade every fiber v2 app's fasthttp.
+	k.c.Request().Header.VisitAllCookie(func(key, value []byte) { //nolint:staticcheck // SA1019: the iterator is not in the fasthttp fiber v2 requires
 		if string(key) == name {
 			vals = append(vals, string(value))
 		}
-	}
+	})
 	if len(vals) == 0 {
 		vals = nil
 	}

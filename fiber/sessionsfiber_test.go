@@ -111,12 +111,10 @@ func (l *connsListener) closeConns() {
 // Request.Form does (body values first), copying fasthttp's bytes.
 func formValues(c *fiber.Ctx) url.Values {
 	form := url.Values{}
-	for k, v := range c.Request().PostArgs().All() {
-		form.Add(string(k), string(v))
-	}
-	for k, v := range c.Request().URI().QueryArgs().All() {
-		form.Add(string(k), string(v))
-	}
+	add := func(k, v []byte) { form.Add(string(k), string(v)) }
+	// VisitAll: fasthttp v1.51, which fiber v2 requires, has no All iterator.
+	c.Request().PostArgs().VisitAll(add)        //nolint:staticcheck // SA1019: see above
+	c.Request().URI().QueryArgs().VisitAll(add) //nolint:staticcheck // SA1019: see above
 	return form
 }
 
