@@ -19,12 +19,33 @@ const (
 	journalKeep = 48
 )
 
-// pruneLua prunes the journal of the record k whose state _j was read as
+// pruneLua holds the journal's Lua helpers: state reads _j (see below),
+// and prune prunes the journal of the record k whose state _j was read as
 // h, o, cnt (horizon, oldest issue time, count; times in µs), keeping
 // entry `keepf` (the write's own) and the entries issued after cutoff
 // (µs), and at most journalKeep in all; it sets h, o, cnt anew. Callers
 // run it when o is at or before cutoff, or cnt passes journalMax.
 var pruneLua = `
+-- state reads the journal's state _j of record k: h, o, cnt. A _j that
+-- does not parse (written by another build: Lua's %.14g prints a µs time
+-- in exponent form) fails closed: the horizon becomes the newest entry's
+-- issue time, so that no pruned write's retry can pass it.
+local function state(k, j)
+  local a, b, c = string.match(j, '^(%d+)%.(%d+)%.(%d+)$')
+  if a then return tonumber(a), tonumber(b), tonumber(c) end
+  local h, o, cnt = 0, 0, 0
+  for _, f in ipairs(redis.call('HKEYS', k)) do
+    if string.byte(f, 1) == 95 and string.byte(f, 2) == 110 then
+      local t = tonumber(string.match(f, '^_n(%d+)%.')) or 0
+      if t > h then h = t end
+      if o == 0 or t < o then o = t end
+      cnt = cnt + 1
+    end
+  end
+  local x = tonumber(string.match(j, '^([^.]*%.?%d*e%+%d+)%.')) or 0
+  if x + 1000 > h then h = x + 1000 end
+  return h, o, cnt
+end
 local function prune(k, h, cnt, cutoff, keepf)
   local es = {}
   for _, f in ipairs(redis.call('HKEYS', k)) do
@@ -131,10 +152,7 @@ else
 end
 -- 3. The horizon.
 local h, o, cnt = 0, 0, 0
-if old[6] then
-  local a, b, c = string.match(old[6], '^(%d+)%.(%d+)%.(%d+)$')
-  h, o, cnt = tonumber(a) or 0, tonumber(b) or 0, tonumber(c) or 0
-end
+if old[6] then h, o, cnt = state(k, old[6]) end
 if not issued or issued <= h then return {'unknown'} end
 -- 4. The revision, and the lock this request holds.
 if mode == 'u' then
@@ -267,8 +285,7 @@ local now = tonumber(ARGV[1])
 if not abs or abs <= now then return 0 end
 local set = {'_s', ARGV[1]}
 if m[3] then
-  local h, o, cnt = string.match(m[3], '^(%d+)%.(%d+)%.(%d+)$')
-  h, o, cnt = tonumber(h) or 0, tonumber(o) or 0, tonumber(cnt) or 0
+  local h, o, cnt = state(k, m[3])
   local cutoff = (now - tonumber(ARGV[4])) * 1000
   if cnt > 0 and o <= cutoff then
     h, o, cnt = prune(k, h, cnt, cutoff, nil)

@@ -234,8 +234,11 @@ func (st *Store) Discard(s *Session) {
 		// whatever answers the panic, or the crash would log the user
 		// out.
 		st.tr.write(s.c, s.cred, s.deadline, st.now(), s.persist)
-		s.c.AddHeader("Vary", st.tr.vary())
-		s.c.AddHeader("Cache-Control", "no-store")
+		st.vary(s.c, s, true)
+		if !s.noStore {
+			s.c.AddHeader("Cache-Control", "no-store")
+			s.noStore = true
+		}
 	}
 	s.dirty, s.cleared, s.persistSet, s.renew, s.bindSet, s.reauth = nil, false, false, false, false, false
 	s.issue, s.clearToken, s.rewrite = false, false, false
