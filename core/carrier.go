@@ -37,7 +37,9 @@ type HeaderSetter interface {
 // host it was sent to (the Host header). The store uses it only to warn,
 // once per store, when it sets a Secure cookie on a plain-http request to
 // a host that browsers do not treat as secure (not localhost): such a
-// cookie never comes back, and every request starts a new session.
+// cookie never comes back, and every request starts a new session. The
+// host is read only when the scheme is "http": a carrier may leave it empty
+// for https, so that no request over https pays for it.
 type OriginReporter interface {
 	Origin() (scheme, host string)
 }

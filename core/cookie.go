@@ -273,7 +273,7 @@ func (t *cookieTransport) write(c Carrier, id credential, deadline, now time.Tim
 	}
 	c.SetCookie(ck)
 	if ck.Secure && t.warnPlain != nil && !t.warned.Load() {
-		if o, ok := c.(OriginReporter); ok {
+		if o, ok := c.(OriginReporter); ok && !t.warned.Load() {
 			if scheme, host := o.Origin(); scheme == "http" && !secureContext(host) && t.warned.CompareAndSwap(false, true) {
 				t.warnPlain(host)
 			}

@@ -71,12 +71,12 @@ func (k *exchange) SetCookie(ck *http.Cookie) {
 
 // Origin reports "https" when the request came over TLS or the first
 // value of X-Forwarded-Proto says https (the rule of
-// sessions.RequestOrigin), else "http", and the Host header.
+// sessions.RequestOrigin), else "http" and the Host header (which the store
+// reads only for plain http: over https it is left empty, not copied).
 func (k *exchange) Origin() (scheme, host string) {
-	scheme = "http"
 	proto, _, _ := bytes.Cut(k.c.Request().Header.Peek(fiber.HeaderXForwardedProto), []byte(","))
 	if k.c.RequestCtx().IsTLS() || bytes.EqualFold(bytes.TrimSpace(proto), []byte("https")) {
-		scheme = "https"
+		return "https", ""
 	}
-	return scheme, string(k.c.Request().Host())
+	return "http", string(k.c.Request().Host())
 }
